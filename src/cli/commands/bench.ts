@@ -1,0 +1,18 @@
+import { parseArgs } from 'node:util';
+import { fail } from '../../util/errors.js';
+
+const SUITES: Record<string, { summary: string; run: () => Promise<void> }> = {
+  sim: { summary: 'simulator: gate time vs memory floor, classifier forward and adjoint VJP', run: async () => (await import('../../bench/sim.js')).benchSim() },
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(`usage: qfl bench [suite...]\n\nsuites (all when none is named):\n${Object.entries(SUITES).map(([k, s]) => `  ${k.padEnd(8)} ${s.summary}`).join('\n')}`);
+    return 0;
+  }
+  const names = positionals.length > 0 ? positionals : Object.keys(SUITES);
+  for (const name of names) if (!SUITES[name]) fail('suite', `unknown benchmark '${name}'; choose from ${Object.keys(SUITES).join(', ')}`);
+  for (const name of names) await SUITES[name]!.run();
+  return 0;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The `qfl` command: a thin shell over the library. Each subcommand lives in
+ * `commands/<name>.ts` and exports `run(argv): Promise<number>` (the exit code).
+ * Errors are printed to stderr as one line naming the field; exit code 1
+ * (2 for usage errors).
+ */
+import { QflError } from '../util/errors.js';
+
+type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
+
+const COMMANDS: Record<string, Command> = {
+  simulate: { summary: 'simulate an OpenQASM 2.0 file and print probabilities, expectation values or counts as JSON', load: () => import('./commands/simulate.js') },
+  bench: { summary: 'measure speed: `qfl bench sim`', load: () => import('./commands/bench.js') },
+  demo: { summary: 'train a small quantum classifier to show the simulator at work', load: () => import('./commands/demo.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: qfl <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'qfl <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`qfl: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await cmd.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof QflError) console.error(`qfl: ${err.message}`);
+    else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`qfl: ${err.message}`);
+    else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exitCode = 1;
+  },
+);

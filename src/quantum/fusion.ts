@@ -1,0 +1,345 @@
+import type { Param } from './circuit.js';
+import { mul, dagger, imTraceProduct, setIdentity } from './mat2.js';
+import type { StateBatch, RunArgs } from './statevector.js';
+import { paramValues } from './params.js';
+import type { Tape, TapeOp } from './tape.js';
+
+/**
+ * Gate fusion: runs of uncontrolled single-qubit gates on one wire become one
+ * 2x2 matrix, applied in one pass over the state. Gates on other wires commute
+ * with the run, so the run collects every such gate until another gate touches
+ * its wire, and is emitted just before that gate.
+ *
+ * The adjoint pass differentiates inside a fused run without extra passes over
+ * the state: with C = Tr_rest(|psi_before><lam_after|) (one read pass), the
+ * gradient of gate k with generator G_k is
+ *   dL/dθ_k = 2 Im Tr(B_k G_k A_k C),
+ * where A_k = U_k...U_1 and B_k = U_m...U_{k+1} are 2x2 products.
+ */
+export type FusedItem =
+  | { readonly kind: 'op'; readonly op: TapeOp }
+  | { readonly kind: 'block'; readonly bit: number; readonly ops: readonly TapeOp[] }
+  | { readonly kind: 'perm'; readonly ops: readonly TapeOp[]; readonly gather: Int32Array; readonly scatter: Int32Array };
+
+/**
+ * Runs of basis permutations (X with any controls: CNOT, Toffoli; SWAP) fuse
+ * into one gather through a table of 2^n indices, for n up to this bound
+ * (a CNOT ring becomes one pass instead of n).
+ */
+const MAX_PERM_QUBITS = 14;
+
+function isPermutation(op: TapeOp): boolean {
+  if (op.kind === 'swap') return true;
+  if (op.kind !== 'fixed') return false;
+  const m = op.matrix;
+  return m[0] === 0 && m[1] === 0 && m[2] === 1 && m[3] === 0 && m[4] === 1 && m[5] === 0 && m[6] === 0 && m[7] === 0;
+}
+
+/** Where basis state i goes under a permutation gate. */
+function permute(op: TapeOp, i: number): number {
+  if ((i & op.ctrl) !== op.ctrl) return i;
+  if (op.kind === 'fixed') return i ^ op.bit;
+  if (op.kind !== 'swap') return i;
+  const [a, b] = op.bits;
+  return ((i & a) !== 0) === ((i & b) !== 0) ? i : i ^ a ^ b;
+}
+
+function permItem(ops: TapeOp[], nQubits: number): FusedItem {
+  const dim = 1 << nQubits;
+  const scatter = new Int32Array(dim);
+  const gather = new Int32Array(dim);
+  for (let i = 0; i < dim; i++) {
+    let j = i;
+    for (const op of ops) j = permute(op, j);
+    scatter[i] = j;
+    gather[j] = i;
+  }
+  return { kind: 'perm', ops, gather, scatter };
+}
+
+const FUSABLE_ROTATIONS = new Set(['RX', 'RY', 'RZ', 'Phase']);
+
+function singleWireBit(op: TapeOp): number {
+  if (op.ctrl !== 0) return 0;
+  if (op.kind === 'fixed') return op.bit;
+  if (op.kind === 'rot' && op.bits.length === 1 && FUSABLE_ROTATIONS.has(op.rot)) return op.bits[0]!;
+  return 0;
+}
+
+function touched(op: TapeOp): number {
+  switch (op.kind) {
+    case 'fixed':
+      return op.bit | op.ctrl;
+    case 'swap':
+      return op.bits[0] | op.bits[1] | op.ctrl;
+    case 'rot':
+      return op.bits.reduce((m, b) => m | b, op.ctrl);
+  }
+}
+
+const cache = new WeakMap<Tape, readonly FusedItem[]>();
+
+export function fuse(tape: Tape): readonly FusedItem[] {
+  const hit = cache.get(tape);
+  if (hit) return hit;
+  const items: FusedItem[] = [];
+  const open = new Map<number, TapeOp[]>();
+  // A run of permutations being collected; open single-wire runs flushed
+  // meanwhile commute with it (it never touched their wire) and go before it.
+  let perm: TapeOp[] = [];
+  let permMask = 0;
+  const fusePerms = tape.nQubits <= MAX_PERM_QUBITS;
+  const flush = (bit: number) => {
+    const ops = open.get(bit);
+    if (!ops) return;
+    open.delete(bit);
+    items.push(ops.length === 1 ? { kind: 'op', op: ops[0]! } : { kind: 'block', bit, ops });
+  };
+  const flushPerm = () => {
+    if (perm.length === 1) items.push({ kind: 'op', op: perm[0]! });
+    else if (perm.length > 1) items.push(permItem(perm, tape.nQubits));
+    perm = [];
+    permMask = 0;
+  };
+  for (const op of tape.ops) {
+    const bit = singleWireBit(op);
+    if (bit !== 0) {
+      // A gate after the pending permutations on one of their wires must follow them.
+      if ((bit & permMask) !== 0) flushPerm();
+      const run = open.get(bit);
+      if (run) run.push(op);
+      else open.set(bit, [op]);
+      continue;
+    }
+    const mask = touched(op);
+    for (const b of [...open.keys()]) if ((b & mask) !== 0) flush(b);
+    if (fusePerms && isPermutation(op)) {
+      perm.push(op);
+      permMask |= mask;
+      continue;
+    }
+    flushPerm();
+    items.push({ kind: 'op', op });
+  }
+  for (const b of [...open.keys()]) flush(b);
+  flushPerm();
+  cache.set(tape, items);
+  return items;
+}
+
+/** Applies a fused permutation through its table (forward: gather; inverse: scatter table). */
+export function applyPermutation(state: StateBatch, table: Int32Array, scratch: Float64Array): void {
+  const dim = table.length;
+  for (const arr of [state.re, state.im]) {
+    for (let at = 0; at < arr.length; at += dim) {
+      for (let j = 0; j < dim; j++) scratch[j] = arr[at + table[j]!]!;
+      arr.set(scratch.subarray(0, dim), at);
+    }
+  }
+}
+
+/** Writes the 2x2 matrix of a single-wire gate for angle `a` (already scaled). */
+function gateMatrix(op: TapeOp, a: number, out: Float64Array, o: number): void {
+  if (op.kind === 'fixed') {
+    for (let i = 0; i < 8; i++) out[o + i] = op.matrix[i]!;
+    return;
+  }
+  if (op.kind !== 'rot') throw new Error('gateMatrix: not a single-wire gate');
+  const c = Math.cos(op.rot === 'Phase' ? a : a / 2);
+  const s = Math.sin(op.rot === 'Phase' ? a : a / 2);
+  out.fill(0, o, o + 8);
+  switch (op.rot) {
+    case 'RX':
+      out[o] = c;
+      out[o + 3] = -s;
+      out[o + 5] = -s;
+      out[o + 6] = c;
+      return;
+    case 'RY':
+      out[o] = c;
+      out[o + 2] = -s;
+      out[o + 4] = s;
+      out[o + 6] = c;
+      return;
+    case 'RZ':
+      out[o] = c;
+      out[o + 1] = -s;
+      out[o + 6] = c;
+      out[o + 7] = s;
+      return;
+    default:
+      out[o] = 1;
+      out[o + 6] = c;
+      out[o + 7] = s;
+  }
+}
+
+/** The generator G (dU/dθ = -i G U) of a single-wire rotation as a 2x2 matrix. */
+function generator(op: TapeOp, out: Float64Array): void {
+  out.fill(0);
+  if (op.kind !== 'rot') return;
+  switch (op.rot) {
+    case 'RX':
+      out[2] = 0.5;
+      out[4] = 0.5;
+      return;
+    case 'RY':
+      out[3] = -0.5;
+      out[5] = 0.5;
+      return;
+    case 'RZ':
+      out[0] = 0.5;
+      out[6] = -0.5;
+      return;
+    default:
+      out[6] = -1;
+  }
+}
+
+const isPerSample = (p: Param) => p.kind === 'input' || p.kind === 'inputProduct';
+
+/**
+ * Matrices of a block's gates: `unitaries[k]` holds S matrices (S = batch when
+ * any gate reads an input, else 1), and `product` the block's S products.
+ */
+export class BlockMatrices {
+  readonly samples: number;
+  readonly unitaries: Float64Array[];
+  readonly product: Float64Array;
+  private readonly angles: Float64Array;
+
+  constructor(readonly ops: readonly TapeOp[], args: RunArgs) {
+    const perSample = ops.some((op) => op.kind === 'rot' && isPerSample(op.param));
+    this.samples = perSample ? args.batch : 1;
+    this.angles = new Float64Array(args.batch);
+    this.unitaries = ops.map((op) => this.fill(op, args));
+    this.product = new Float64Array(this.samples * 8);
+    const tmp = new Float64Array(8);
+    for (let s = 0; s < this.samples; s++) {
+      const o = s * 8;
+      setIdentity(this.product, o);
+      for (const u of this.unitaries) {
+        mul(u, u.length === 8 ? 0 : o, this.product, o, tmp, 0);
+        this.product.set(tmp, o);
+      }
+    }
+  }
+
+  private fill(op: TapeOp, args: RunArgs): Float64Array {
+    if (op.kind !== 'rot') {
+      const m = new Float64Array(8);
+      gateMatrix(op, 0, m, 0);
+      return m;
+    }
+    const per = paramValues(op.param, args, this.angles);
+    const count = per ? args.batch : 1;
+    const m = new Float64Array(count * 8);
+    for (let s = 0; s < count; s++) gateMatrix(op, this.angles[s]!, m, s * 8);
+    return m;
+  }
+
+  /** The S products' conjugate transposes. */
+  daggerProduct(): Float64Array {
+    const out = new Float64Array(this.product.length);
+    for (let s = 0; s < this.samples; s++) dagger(this.product, s * 8, out, s * 8);
+    return out;
+  }
+
+  /**
+   * dL/dθ_k for every sample into `out` (length batch) given the per-sample
+   * cross matrices C (batch x 8): out[b] = 2 Im Tr(B_k G_k A_k C_b).
+   * Returns false when the result is one value for the whole batch (out[0]):
+   * then C has been summed over the batch by the caller (`summedC`).
+   */
+  gradient(k: number, cross: Float64Array, summedC: Float64Array, out: Float64Array): boolean {
+    const batch = cross.length / 8;
+    const g = new Float64Array(8);
+    generator(this.ops[k]!, g);
+    const x = new Float64Array(8);
+    const t = new Float64Array(8);
+    const samples = this.samples;
+    for (let s = 0; s < samples; s++) {
+      const o = s * 8;
+      // A_k = U_k ... U_1 and B_k = U_m ... U_{k+1}; X = B_k G A_k.
+      setIdentity(x, 0);
+      for (let j = 0; j <= k; j++) {
+        const u = this.unitaries[j]!;
+        mul(u, u.length === 8 ? 0 : o, x, 0, t, 0);
+        x.set(t);
+      }
+      mul(g, 0, x, 0, t, 0);
+      x.set(t);
+      for (let j = k + 1; j < this.ops.length; j++) {
+        const u = this.unitaries[j]!;
+        mul(u, u.length === 8 ? 0 : o, x, 0, t, 0);
+        x.set(t);
+      }
+      if (samples === 1) {
+        out[0] = 2 * imTraceProduct(x, 0, summedC, 0);
+        return false;
+      }
+      out[s] = 2 * imTraceProduct(x, 0, cross, o);
+    }
+    void batch;
+    return true;
+  }
+}
+
+/** A general 2x2 complex matrix on one bit, per-sample (mats has batch x 8) or uniform (8). */
+export function applyMatrix1(re: Float64Array, im: Float64Array, n: number, bit: number, mats: Float64Array): void {
+  const total = re.length;
+  const perSample = mats.length > 8;
+  for (let base = 0; base < total; base += bit << 1) {
+    const o = perSample ? (base >> n) * 8 : 0;
+    const m00r = mats[o]!, m00i = mats[o + 1]!, m01r = mats[o + 2]!, m01i = mats[o + 3]!;
+    const m10r = mats[o + 4]!, m10i = mats[o + 5]!, m11r = mats[o + 6]!, m11i = mats[o + 7]!;
+    const end = base + bit;
+    for (let i = base; i < end; i++) {
+      const j = i + bit;
+      const ar = re[i]!, ai = im[i]!, br = re[j]!, bi = im[j]!;
+      re[i] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+      im[i] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+      re[j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+      im[j] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+    }
+  }
+}
+
+/**
+ * Per-sample cross matrices C_ab = sum_rest psi[a, rest] conj(lam[b, rest])
+ * on one bit, into out (batch x 8).
+ */
+export function crossMatrix(psi: StateBatch, lam: StateBatch, bit: number, out: Float64Array): void {
+  const dim = 1 << psi.nQubits;
+  const { re: pr, im: pi } = psi;
+  const { re: lr, im: li } = lam;
+  for (let b = 0; b < psi.batch; b++) {
+    let c00r = 0, c00i = 0, c01r = 0, c01i = 0, c10r = 0, c10i = 0, c11r = 0, c11i = 0;
+    const stop = (b + 1) * dim;
+    for (let base = b * dim; base < stop; base += bit << 1) {
+      const end = base + bit;
+      for (let i = base; i < end; i++) {
+        const j = i + bit;
+        const p0r = pr[i]!, p0i = pi[i]!, p1r = pr[j]!, p1i = pi[j]!;
+        const l0r = lr[i]!, l0i = li[i]!, l1r = lr[j]!, l1i = li[j]!;
+        c00r += p0r * l0r + p0i * l0i;
+        c00i += p0i * l0r - p0r * l0i;
+        c01r += p0r * l1r + p0i * l1i;
+        c01i += p0i * l1r - p0r * l1i;
+        c10r += p1r * l0r + p1i * l0i;
+        c10i += p1i * l0r - p1r * l0i;
+        c11r += p1r * l1r + p1i * l1i;
+        c11i += p1i * l1r - p1r * l1i;
+      }
+    }
+    const o = b * 8;
+    out[o] = c00r;
+    out[o + 1] = c00i;
+    out[o + 2] = c01r;
+    out[o + 3] = c01i;
+    out[o + 4] = c10r;
+    out[o + 5] = c10i;
+    out[o + 6] = c11r;
+    out[o + 7] = c11i;
+  }
+}
