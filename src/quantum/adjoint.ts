@@ -142,8 +142,8 @@ export function vjp(args: RunArgs, observables: readonly PauliWord[], gradOutput
 /**
  * dL/d(inputs) through the state preparation, given lam = M psi0 at the start
  * (M Hermitian): for a real perturbation of amplitude j, dL = 2 Re(lam_j); for
- * an imaginary one, 2 Im(lam_j). Amplitude embedding y = x / |x| then maps
- * g_y to (g_y - y (y . g_y)) / |x|.
+ * an imaginary one, 2 Im(lam_j). The normalization y = x / |x| (amplitude
+ * embedding, prepared states) then maps g_y to (g_y - y (y . g_y)) / |x|.
  */
 function prepGradient(args: RunArgs, psi0: StateBatch, lam: StateBatch, gradInputs: Float64Array): void {
   const { circuit, batch, inputs } = args;
@@ -154,21 +154,21 @@ function prepGradient(args: RunArgs, psi0: StateBatch, lam: StateBatch, gradInpu
   for (let b = 0; b < batch; b++) {
     const at = b * dim;
     const row = b * nIn;
-    if (prep.kind === 'state') {
-      for (let j = 0; j < dim; j++) {
-        gradInputs[row + j] += 2 * lam.re[at + j]!;
-        gradInputs[row + dim + j] += 2 * lam.im[at + j]!;
-      }
-      continue;
-    }
+    // Both preps normalize y = x / |x|; x is real (amplitude) or re/im pairs (state).
+    const parts = prep.kind === 'state' ? 2 : 1;
+    const length = prep.kind === 'state' ? dim : prep.length;
+    const offset = prep.kind === 'state' ? 0 : prep.offset;
     let norm2 = 0;
-    for (let j = 0; j < prep.length; j++) norm2 += inputs[row + prep.offset + j]! ** 2;
+    for (let j = 0; j < length * parts; j++) norm2 += inputs[row + offset + j]! ** 2;
     const norm = Math.sqrt(norm2);
     let dot = 0;
-    for (let j = 0; j < prep.length; j++) dot += psi0.re[at + j]! * 2 * lam.re[at + j]!;
-    for (let j = 0; j < prep.length; j++) {
-      const gy = 2 * lam.re[at + j]!;
-      gradInputs[row + prep.offset + j] += (gy - psi0.re[at + j]! * dot) / norm;
+    for (let j = 0; j < length; j++) {
+      dot += psi0.re[at + j]! * 2 * lam.re[at + j]!;
+      if (parts === 2) dot += psi0.im[at + j]! * 2 * lam.im[at + j]!;
+    }
+    for (let j = 0; j < length; j++) {
+      gradInputs[row + offset + j] += (2 * lam.re[at + j]! - psi0.re[at + j]! * dot) / norm;
+      if (parts === 2) gradInputs[row + dim + j] += (2 * lam.im[at + j]! - psi0.im[at + j]! * dot) / norm;
     }
   }
 }

@@ -28,7 +28,8 @@ export interface Operation {
  * - `amplitude`: features [offset, offset + length) of each input row, padded
  *   with zeros to 2^n and L2-normalized (amplitude embedding);
  * - `state`: each input row is a full state, 2^n real parts then 2^n imaginary
- *   parts (quantum data sets feed prepared states this way).
+ *   parts, L2-normalized like amplitude embedding (quantum data sets feed
+ *   prepared states this way).
  */
 export type StatePrep =
   | { readonly kind: 'zero' }
@@ -168,12 +169,30 @@ export function validateOperation(op: Operation, nQubits: number, path: string):
   }
 }
 
-/** Checks a whole circuit (used on circuits that did not come from the builder). */
+/**
+ * Checks a whole circuit (the simulator runs it once per circuit): every
+ * operation, and that every weight and input index fits nWeights / nInputs.
+ */
 export function validateCircuit(c: Circuit): void {
   if (!Number.isInteger(c.nQubits) || c.nQubits < 1 || c.nQubits > 30) {
     fail('nQubits', `must be an integer in [1, 30], got ${c.nQubits}`);
   }
-  c.ops.forEach((op, i) => validateOperation(op, c.nQubits, `ops[${i}]`));
+  c.ops.forEach((op, i) => {
+    const path = `ops[${i}]`;
+    validateOperation(op, c.nQubits, path);
+    for (const p of op.params) {
+      if (p.kind === 'weight' && p.index >= c.nWeights) {
+        fail(`${path}.params`, `weight index ${p.index} is past the circuit's nWeights (${c.nWeights})`);
+      }
+      const inputs = p.kind === 'input' ? [p.index] : p.kind === 'inputProduct' ? p.indices : [];
+      for (const index of inputs) {
+        if (index >= c.nInputs) fail(`${path}.params`, `input index ${index} is past the circuit's nInputs (${c.nInputs})`);
+      }
+    }
+  });
+  const need =
+    c.prep.kind === 'amplitude' ? c.prep.offset + c.prep.length : c.prep.kind === 'state' ? 2 * 2 ** c.nQubits : 0;
+  if (need > c.nInputs) fail('prep', `${c.prep.kind} preparation reads ${need} inputs, but nInputs is ${c.nInputs}`);
 }
 
 /** The inverse circuit (reversed order, each gate inverted); prep must be zero. */

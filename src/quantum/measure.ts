@@ -19,6 +19,7 @@ export function parsePauliWord(text: string, nQubits?: number): PauliWord {
   if (src === '' ) fail(field, 'is empty; write a Pauli word such as "Z0" or "X0 Z2 Y3"');
   if (/^I$/i.test(src)) return { terms: [] };
   const terms: { wire: number; pauli: Pauli }[] = [];
+  const seen = new Set<number>();
   const re = /\s*([XYZI])\s*\(?\s*(\d+)\s*\)?\s*/giy;
   let pos = 0;
   while (pos < src.length) {
@@ -29,7 +30,8 @@ export function parsePauliWord(text: string, nQubits?: number): PauliWord {
     const pauli = m[1]!.toUpperCase() as Pauli | 'I';
     const wire = Number(m[2]);
     if (nQubits !== undefined && wire >= nQubits) fail(field, `wire ${wire} is not in [0, ${nQubits - 1}]`);
-    if (terms.some((t) => t.wire === wire)) fail(field, `wire ${wire} appears twice`);
+    if (seen.has(wire)) fail(field, `wire ${wire} appears twice`);
+    seen.add(wire);
     if (pauli !== 'I') terms.push({ wire, pauli });
   }
   return { terms };

@@ -84,12 +84,16 @@ export function prepare(args: RunArgs, state: StateBatch): void {
       }
       case 'state': {
         let norm2 = 0;
-        for (let k = 0; k < dim; k++) {
-          re[at + k] = inputs[row + k]!;
-          im[at + k] = inputs[row + dim + k]!;
-          norm2 += re[at + k]! ** 2 + im[at + k]! ** 2;
+        for (let k = 0; k < 2 * dim; k++) norm2 += inputs[row + k]! ** 2;
+        if (!(norm2 > 0) || !Number.isFinite(norm2)) {
+          fail(`inputs[${b}]`, `a prepared state needs finite, non-zero amplitudes (its norm is ${Math.sqrt(norm2)})`);
         }
-        if (!(Math.abs(norm2 - 1) < 1e-6)) fail(`inputs[${b}]`, `a prepared state must have norm 1, got ${Math.sqrt(norm2)}`);
+        // Normalized here, so that a perturbed state (an attack) is still a state.
+        const inv = 1 / Math.sqrt(norm2);
+        for (let k = 0; k < dim; k++) {
+          re[at + k] = inputs[row + k]! * inv;
+          im[at + k] = inputs[row + dim + k]! * inv;
+        }
         break;
       }
     }
@@ -182,6 +186,9 @@ export interface ShiftSpec {
 export function simulate(args: RunArgs, shiftSpec?: ShiftSpec, into?: StateBatch): StateBatch {
   checkArgs(args);
   const tape = compile(args.circuit);
+  if (into && (into.nQubits !== args.circuit.nQubits || into.batch !== args.batch)) {
+    fail('into', `state buffer holds ${into.batch} x ${into.nQubits} qubits, the run needs ${args.batch} x ${args.circuit.nQubits}`);
+  }
   const state = into ?? allocState(args.circuit.nQubits, args.batch);
   prepare(args, state);
   const trig = new TrigScratch(args.batch);

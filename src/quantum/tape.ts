@@ -1,4 +1,4 @@
-import type { Circuit, Param } from './circuit.js';
+import { validateCircuit, type Circuit, type Param } from './circuit.js';
 import { GATES, type Mat2, type RotationKind } from './gates.js';
 
 /**
@@ -30,6 +30,7 @@ export const wireBit = (nQubits: number, wire: number): number => 1 << (nQubits 
 export function compile(circuit: Circuit): Tape {
   const hit = cache.get(circuit);
   if (hit) return hit;
+  validateCircuit(circuit);
   const n = circuit.nQubits;
   const ops: TapeOp[] = [];
   circuit.ops.forEach((op, opIndex) => {

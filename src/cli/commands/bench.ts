@@ -3,6 +3,7 @@ import { fail } from '../../util/errors.js';
 
 const SUITES: Record<string, { summary: string; run: () => Promise<void> }> = {
   sim: { summary: 'simulator: gate time vs memory floor, classifier forward and adjoint VJP', run: async () => (await import('../../bench/sim.js')).benchSim() },
+  classical: { summary: 'classical layers: GEMM throughput, one LeNet-5 training step', run: async () => (await import('../../bench/classical.js')).benchClassical() },
 };
 
 export async function run(argv: string[]): Promise<number> {

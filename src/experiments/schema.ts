@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * The config schema: the single source of truth for config types. Keys are
+ * snake_case as in Flower and YAML habit. Later sections (federation,
+ * attacks, defenses) extend this file.
+ */
+
+const positiveInt = z.number().int().positive();
+
+export const DataSchema = z
+  .object({
+    name: z.enum(['mnist', 'entanglement', 'magic']).describe('data set'),
+    /** Class subset, relabelled 0..k-1 in this order (MNIST). */
+    classes: z.array(z.number().int().min(0).max(9)).min(2).optional(),
+    /** Downsample 28x28 images by area averaging to [height, width]. */
+    downsample: z.tuple([positiveInt, positiveInt]).optional(),
+    /** PCA to this many components, fitted on the training split. */
+    pca: positiveInt.optional(),
+    /** Feature scaling: `angle` min-max to [0, pi] (fitted on train), `none`. Amplitude embedding normalizes by itself. */
+    scale: z.enum(['none', 'angle']).default('none'),
+    train_limit: positiveInt.optional(),
+    test_limit: positiveInt.optional(),
+    /** Quantum data sets: qubits and samples (train + test, split 80/20). */
+    qubits: z.number().int().min(2).max(10).default(6),
+    samples: positiveInt.default(400),
+  })
+  .strict();
+
+export const ModelSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('vqc'),
+      qubits: z.number().int().min(1).max(20),
+      layers: positiveInt,
+      embedding: z.enum(['amplitude', 'angle']),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal('hybrid'), qubits: z.number().int().min(1).max(20), layers: positiveInt, hidden: positiveInt.optional() })
+    .strict(),
+  z.object({ kind: z.literal('sagin'), layers: positiveInt }).strict(),
+  z.object({ kind: z.literal('qstate'), layers: positiveInt }).strict(),
+  z.object({ kind: z.literal('mlp'), hidden: z.array(positiveInt).default([]) }).strict(),
+  z.object({ kind: z.literal('lenet5') }).strict(),
+]);
+
+export const TrainSchema = z
+  .object({
+    epochs: z.number().int().min(0),
+    batch_size: positiveInt.default(32),
+    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    lr: z.number().positive().default(0.01),
+    momentum: z.number().min(0).lt(1).default(0),
+  })
+  .strict();
+
+export const TrainConfigSchema = z
+  .object({
+    name: z.string().optional(),
+    seed: z.number().int().min(0).default(0),
+    data: DataSchema,
+    model: ModelSchema,
+    train: TrainSchema,
+  })
+  .strict();
+
+export type DataSpec = z.infer<typeof DataSchema>;
+export type ModelSpec = z.infer<typeof ModelSchema>;
+export type TrainSpec = z.infer<typeof TrainSchema>;
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;

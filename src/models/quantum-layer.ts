@@ -1,0 +1,61 @@
+import { vjp } from '../quantum/adjoint.js';
+import type { Circuit } from '../quantum/circuit.js';
+import { expval, expvalShots, type PauliWord } from '../quantum/measure.js';
+import { simulate } from '../quantum/statevector.js';
+import { fail } from '../util/errors.js';
+import type { Rng } from '../util/random.js';
+import type { Layer, LayerPass } from './layer.js';
+
+export interface QuantumLayerOptions {
+  readonly circuit: Circuit;
+  /** Readout: one output per Pauli word. */
+  readonly observables: readonly PauliWord[];
+  /** Initial weights ~ U(-initRange, initRange); default pi. */
+  readonly initRange?: number;
+  /**
+   * Estimate outputs from this many shots (seeded) instead of exactly; the
+   * backward pass stays the exact adjoint gradient (as with a simulator that
+   * reports exact gradients for a shot-based forward).
+   */
+  readonly shots?: { readonly count: number; readonly rng: Rng };
+}
+
+/**
+ * A variational circuit as a layer: input features in (as the circuit's input
+ * row), Pauli expectation values out. The backward pass is the simulator's
+ * adjoint VJP, for both the weights and the inputs.
+ */
+export class QuantumLayer implements Layer {
+  readonly kind = 'quantum';
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  readonly paramCount: number;
+
+  constructor(readonly options: QuantumLayerOptions) {
+    const { circuit, observables } = options;
+    if (observables.length === 0) fail('observables', 'a quantum layer needs at least one observable');
+    this.inShape = [circuit.nInputs];
+    this.outShape = [observables.length];
+    this.paramCount = circuit.nWeights;
+  }
+
+  init(params: Float64Array, rng: Rng): void {
+    const r = this.options.initRange ?? Math.PI;
+    for (let i = 0; i < params.length; i++) params[i] = (2 * rng.uniform() - 1) * r;
+  }
+
+  forward(x: Float64Array, batch: number, params: Float64Array): LayerPass {
+    const { circuit, observables, shots } = this.options;
+    const args = { circuit, inputs: x, weights: params, batch };
+    const state = simulate(args);
+    const y = shots ? expvalShots(state, observables, shots.count, shots.rng) : expval(state, observables);
+    return {
+      y,
+      backward(dy: Float64Array, dParams: Float64Array): Float64Array {
+        const g = vjp(args, observables, dy);
+        for (let i = 0; i < dParams.length; i++) dParams[i] += g.gradWeights[i]!;
+        return g.gradInputs;
+      },
+    };
+  }
+}
