@@ -12,6 +12,8 @@ type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) =>
 const COMMANDS: Record<string, Command> = {
   simulate: { summary: 'simulate an OpenQASM 2.0 file and print probabilities, expectation values or counts as JSON', load: () => import('./commands/simulate.js') },
   bench: { summary: 'measure speed: `qfl bench sim`', load: () => import('./commands/bench.js') },
+  run: { summary: 'run a federation (or a sweep of them) from a config; writes a run directory with a report', load: () => import('./commands/run.js') },
+  report: { summary: 'regenerate the report of a run or sweep directory', load: () => import('./commands/report.js') },
   train: { summary: 'train one model centrally from a config (data, model, epochs) and report test accuracy', load: () => import('./commands/train.js') },
   demo: { summary: 'train a small quantum classifier to show the simulator at work', load: () => import('./commands/demo.js') },
 };

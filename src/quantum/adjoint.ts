@@ -2,12 +2,26 @@ import { fail } from '../util/errors.js';
 import type { Param } from './circuit.js';
 import { generatorInner } from './kernels.js';
 import { accumulatePauli, expval, type PauliWord } from './measure.js';
-import { allocState, applyItem, checkArgs, cloneState, prepare, TrigScratch, type RunArgs, type StateBatch } from './statevector.js';
+import { allocState, applyItem, checkArgs, prepare, TrigScratch, type RunArgs, type StateBatch } from './statevector.js';
 
 /** Memory the adjoint pass may spend on saved intermediate states instead of recomputing them. */
 const SNAPSHOT_BYTES = 256 * 2 ** 20;
 import { BlockMatrices, crossMatrix, fuse } from './fusion.js';
 import { compile } from './tape.js';
+
+/**
+ * Saved-state buffers, reused from call to call: a training loop calls vjp
+ * with the same shapes every step, and fresh buffers each time would cost
+ * more in allocation and garbage collection than the copies themselves.
+ */
+let snapshotPool: StateBatch[] = [];
+
+function snapshotBuffers(count: number, like: StateBatch): StateBatch[] {
+  const fits = snapshotPool.length > 0 && snapshotPool[0]!.re.length === like.re.length;
+  if (!fits) snapshotPool = [];
+  while (snapshotPool.length < count) snapshotPool.push(allocState(like.nQubits, like.batch));
+  return snapshotPool.slice(0, count).map((s) => ({ ...s, nQubits: like.nQubits, batch: like.batch }));
+}
 
 /** d(loss)/d(weights) summed over the batch, and d(loss)/d(inputs) per sample. */
 export interface Gradients {
@@ -94,11 +108,14 @@ export function vjp(args: RunArgs, observables: readonly PauliWord[], gradOutput
   const psi = allocState(n, batch);
   prepare(args, psi);
   const keep = items.length * psi.re.length * 16 <= SNAPSHOT_BYTES;
-  const before: StateBatch[] = [];
-  for (const item of items) {
-    if (keep) before.push(cloneState(psi));
+  const before = keep ? snapshotBuffers(items.length, psi) : [];
+  items.forEach((item, t) => {
+    if (keep) {
+      before[t]!.re.set(psi.re);
+      before[t]!.im.set(psi.im);
+    }
     applyItem(psi, item, args, trig, scratch, false);
-  }
+  });
   const outputs = expval(psi, observables);
   const lam = allocState(n, batch);
   observables.forEach((word, k) => accumulatePauli(psi, word, gradOutputs, observables.length, k, lam.re, lam.im));

@@ -1,0 +1,155 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readConfig } from '../../experiments/config.js';
+import { createProgress } from '../../experiments/progress.js';
+import { readRunEvents, summarizeRun, summaryCsv, summaryRow, writeRunReport, writeSweepReport, type SweepPoint } from '../../experiments/report/index.js';
+import { RunConfigSchema, type RunConfig } from '../../experiments/run-schema.js';
+import { configYaml, runFederation } from '../../experiments/runner.js';
+import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
+import { fail } from '../../util/errors.js';
+
+const HELP = `usage: qfl run CONFIG.yaml [options]
+
+Runs the federation a config describes and writes a run directory:
+config.yaml (resolved), events.jsonl, checkpoint.json, report.html, plots/.
+A config with a 'sweep:' block runs every grid point (in parallel) under one
+directory with summary.csv and summary.html; points already complete are
+skipped when the sweep is run again.
+
+options:
+  --out DIR          run (or sweep) directory; default runs/NAME-TIMESTAMP
+                     for a run, runs/NAME for a sweep
+  --resume RUN_DIR   continue a run from its last complete round
+  --rounds N         override federation.rounds
+  --workers N        override runtime.workers (0: clients in this thread)
+  --quiet            no progress output
+  -h, --help         show this help`;
+
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      rounds: { type: 'string' },
+      workers: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) fail('CONFIG', 'give exactly one config file: qfl run CONFIG.yaml');
+  let config = readConfig(positionals[0]!, RunConfigSchema);
+  config = applyOverrides(config, values.rounds, values.workers);
+
+  if (config.sweep) {
+    if (values.resume) fail('--resume', 'a sweep resumes by itself: run the same command again');
+    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false);
+  }
+  const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
+  if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
+  const progress = createProgress(process.stderr, values.quiet ?? false);
+  progress.log(`run directory: ${runDir}`);
+  const onSigint = () => {
+    progress.done();
+    process.stderr.write(`\ninterrupted: the last complete round is saved; continue with\n  qfl run ${positionals[0]} --resume ${runDir}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSigint);
+  const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress });
+  process.off('SIGINT', onSigint);
+  const report = await writeRunReport(runDir);
+  const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
+  console.log(`done: ${result.rounds} rounds${acc}. Report: ${report}`);
+  return 0;
+}
+
+function applyOverrides(config: RunConfig, rounds?: string, workers?: string): RunConfig {
+  let c = config;
+  if (rounds !== undefined) {
+    const n = Number(rounds);
+    if (!Number.isInteger(n) || n < 1) fail('--rounds', `must be a positive integer, got ${rounds}`);
+    c = { ...c, federation: { ...c.federation, rounds: n } };
+  }
+  if (workers !== undefined) {
+    const n = workers === 'auto' ? 'auto' : Number(workers);
+    if (n !== 'auto' && (!Number.isInteger(n) || n < 0)) fail('--workers', `must be 'auto' or an integer >= 0, got ${workers}`);
+    c = { ...c, runtime: { ...c.runtime, workers: n } };
+  }
+  return c;
+}
+
+const isComplete = (dir: string) => existsSync(join(dir, 'events.jsonl')) && summarizeRun(readRunEvents(dir)).status === 'finished';
+
+/**
+ * Runs every sweep point as its own `qfl run` process (points in parallel,
+ * each with in-process clients), skipping points that already finished and
+ * resuming points that stopped half way.
+ */
+async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean): Promise<number> {
+  const points = expandSweep(config);
+  mkdirSync(sweepDir, { recursive: true });
+  const parallel = config.sweep?.parallel ?? availableParallelism();
+  const log = (s: string) => quiet || process.stderr.write(s + '\n');
+  log(`sweep ${config.name}: ${points.length} points, ${parallel} at a time, in ${sweepDir}`);
+  const cli = fileURLToPath(new URL('../main.js', import.meta.url));
+  const children = new Set<ReturnType<typeof spawn>>();
+  process.once('SIGINT', () => {
+    for (const c of children) c.kill('SIGINT');
+    process.stderr.write('\ninterrupted: completed points are kept; run the same command to continue\n');
+    process.exit(130);
+  });
+  let next = 0;
+  let failed = 0;
+  const runPoint = async (p: SweepPointConfig): Promise<void> => {
+    const dir = join(sweepDir, p.label);
+    if (isComplete(dir)) {
+      log(`  ${p.label}: already complete, skipped`);
+      return;
+    }
+    mkdirSync(dir, { recursive: true });
+    const cfgPath = join(dir, 'point.yaml');
+    writeFileSync(cfgPath, configYaml({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }));
+    const resume = existsSync(join(dir, 'checkpoint.json'));
+    const args = [cli, 'run', cfgPath, '--quiet', ...(resume ? ['--resume', dir] : ['--out', dir])];
+    const code = await new Promise<number>((done) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      children.add(child);
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (c) => {
+        children.delete(child);
+        if (c !== 0) log(`  ${p.label}: failed (exit ${c}): ${err.trim().split('\n').slice(-3).join(' | ')}`);
+        done(c ?? 1);
+      });
+    });
+    if (code !== 0) failed++;
+    else log(`  ${p.label}: done (${pointAccuracy(dir)})`);
+  };
+  const worker = async () => {
+    while (next < points.length) await runPoint(points[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, points.length) }, worker));
+
+  const sweepPoints: SweepPoint[] = points.map((p) => ({ label: p.label, dir: p.label, overrides: p.overrides }));
+  const rows = sweepPoints.map((p) => summaryRow(p, summarizeRun(existsSync(join(sweepDir, p.dir, 'events.jsonl')) ? readRunEvents(join(sweepDir, p.dir)) : undefined)));
+  writeFileSync(join(sweepDir, 'summary.csv'), summaryCsv(rows));
+  const report = await writeSweepReport(sweepDir, sweepPoints);
+  console.log(`sweep done: ${points.length - failed}/${points.length} points. Summary: ${resolve(sweepDir, 'summary.csv')}; report: ${report}`);
+  return failed > 0 ? 1 : 0;
+}
+
+function pointAccuracy(dir: string): string {
+  const s = summarizeRun(readRunEvents(dir));
+  return s.finalAccuracy !== undefined ? `accuracy ${(100 * s.finalAccuracy).toFixed(2)} %` : 'no accuracy';
+}

@@ -1,0 +1,60 @@
+import { randomSplit, subset, take, type Dataset } from '../data/dataset.js';
+import { partition } from '../data/partition.js';
+import type { ClientApp, ClientAppRef } from '../fl/client-app.js';
+import type { Sequential } from '../models/sequential.js';
+import { fail } from '../util/errors.js';
+import { deriveSeed, Rng } from '../util/random.js';
+import { buildModel, loadData } from './build.js';
+import type { RunConfig } from './run-schema.js';
+
+/** The part of a run config a client needs (JSON, sent to worker threads). */
+export type AppConfig = Pick<RunConfig, 'seed' | 'data' | 'model' | 'federation' | 'evaluation'>;
+
+/** The experiments' client app: the configured data set, partitioned, and the configured model. */
+export interface ExperimentApp extends ClientApp {
+  /** The server's central test set. */
+  centralTest(): Dataset;
+  /** Samples per client's training partition. */
+  partitionSizes(): number[];
+}
+
+export function createClientApp(raw: unknown): ExperimentApp {
+  const config = raw as AppConfig;
+  const { train, test } = loadData(config.data, config.seed);
+  const { clients, partition: spec, test_fraction } = config.federation;
+  if (clients > train.n) fail('federation.clients', `${clients} clients but only ${train.n} training samples`);
+  const parts = partition(
+    spec.kind === 'shards' ? { kind: 'shards', shardsPerClient: spec.shards_per_client } : spec,
+    train.y,
+    train.classes,
+    clients,
+    new Rng(deriveSeed(config.seed, 1)),
+  );
+  // Each client holds out a share of its partition for client-side evaluation.
+  const local = parts.map((idx, k) => {
+    const mine = subset(train, idx);
+    if (test_fraction === 0 || mine.n < 2) return { train: mine, test: mine };
+    const { a, b } = randomSplit(mine, 1 - test_fraction, new Rng(deriveSeed(config.seed, 2, k)));
+    return a.n > 0 && b.n > 0 ? { train: a, test: b } : { train: mine, test: mine };
+  });
+  const central = config.evaluation.test_limit !== undefined ? take(test, Math.min(test.n, config.evaluation.test_limit)) : test;
+  const check = (id: number) => {
+    if (!Number.isInteger(id) || id < 0 || id >= clients) fail('clientId', `must be in [0, ${clients}), got ${id}`);
+  };
+  return {
+    numClients: clients,
+    trainData: (id) => (check(id), local[id]!.train),
+    testData: (id) => (check(id), local[id]!.test),
+    model: (): Sequential => buildModel(config.model, train),
+    centralTest: () => central,
+    partitionSizes: () => local.map((l) => l.train.n),
+  };
+}
+
+/** The ref worker threads use to build this app from the config. */
+export function appRef(config: AppConfig): ClientAppRef {
+  return {
+    module: new URL('./client-app.js', import.meta.url).href,
+    config: { seed: config.seed, data: config.data, model: config.model, federation: config.federation, evaluation: config.evaluation },
+  };
+}

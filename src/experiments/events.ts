@@ -1,0 +1,62 @@
+import type { Metrics } from '../fl/messages.js';
+
+/**
+ * The lines of a run's `events.jsonl`: one JSON object per line, each with a
+ * `type`. Reports, the dashboard and resumes read them back. New kinds of
+ * events (attacks, key use) add new `type`s; readers skip types they do not
+ * know.
+ */
+
+export interface StartEvent {
+  readonly type: 'start';
+  readonly time: string;
+  readonly name: string;
+  readonly rounds: number;
+  readonly clients: number;
+  readonly parameters: number;
+  /** Set when the run was resumed from a checkpoint after this round. */
+  readonly resumedAfterRound?: number;
+}
+
+export interface ClientRoundMetrics {
+  readonly id: number;
+  readonly numExamples: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  readonly seconds: number;
+}
+
+export interface RoundEvent {
+  readonly type: 'round';
+  readonly time: string;
+  readonly round: number;
+  /** Wall time of the round and its parts, in seconds. */
+  readonly seconds: { readonly total: number; readonly fit: number; readonly evaluate: number; readonly aggregate: number };
+  readonly fit: {
+    readonly sampled: number;
+    readonly completed: number;
+    readonly failures: readonly { readonly clientId: number; readonly reason: string }[];
+    /** Means over completed clients, weighted by their sample counts. */
+    readonly trainLoss: number;
+    readonly trainAccuracy: number;
+  };
+  readonly clients: readonly ClientRoundMetrics[];
+  /** Client-side evaluation of the new global model, weighted by sample counts. */
+  readonly evaluate?: { readonly loss: number; readonly accuracy: number; readonly clients: number };
+  /** Server-side evaluation of the new global model on the central test set. */
+  readonly central?: { readonly loss: number; readonly accuracy: number };
+  /** Bytes sent to clients (down) and received from them (up) this round. */
+  readonly bytes: { readonly up: number; readonly down: number };
+  /** What the strategy's aggregation reported. */
+  readonly metrics: Metrics;
+}
+
+export interface EndEvent {
+  readonly type: 'end';
+  readonly time: string;
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly final?: { readonly loss: number; readonly accuracy: number };
+}
+
+export type RunEvent = StartEvent | RoundEvent | EndEvent;

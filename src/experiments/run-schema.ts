@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { DataSchema, ModelSchema, TrainSchema } from './schema.js';
+
+/**
+ * The config of a federated run (`qfl run CONFIG.yaml`). The `data` and
+ * `model` sections are those of `qfl train`; `local` is the clients' training
+ * per round. Keys read like Flower's strategy arguments.
+ */
+
+const positiveInt = z.number().int().positive();
+const fraction = z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]');
+
+export const PartitionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('iid') }).strict(),
+  z.object({ kind: z.literal('dirichlet'), alpha: z.number().positive() }).strict(),
+  z.object({ kind: z.literal('shards'), shards_per_client: positiveInt }).strict(),
+]);
+
+export const FederationSchema = z
+  .object({
+    clients: positiveInt,
+    rounds: positiveInt,
+    partition: PartitionSchema.default({ kind: 'iid' }),
+    /** Share of each client's partition held out for client-side evaluation. */
+    test_fraction: z.number().min(0).lt(1).default(0.2),
+  })
+  .strict();
+
+export const StrategySchema = z
+  .object({
+    name: z.enum(['fedavg', 'fedprox', 'fedavgm', 'fedadam', 'fedyogi']).default('fedavg'),
+    fraction_fit: fraction.default(1),
+    min_fit_clients: positiveInt.default(1),
+    fraction_evaluate: z.number().min(0).max(1).default(0),
+    min_evaluate_clients: z.number().int().min(0).default(0),
+    /** FedProx proximal weight. */
+    mu: z.number().min(0).optional(),
+    /** Server learning rate (FedAvgM, FedAdam, FedYogi). */
+    server_lr: z.number().positive().optional(),
+    server_momentum: z.number().min(0).lt(1).optional(),
+    beta1: z.number().min(0).lt(1).optional(),
+    beta2: z.number().min(0).lt(1).optional(),
+    tau: z.number().positive().optional(),
+  })
+  .strict();
+
+export const EvaluationSchema = z
+  .object({
+    /** Evaluate the global model on the central test set after every `every` rounds. */
+    central: z.boolean().default(true),
+    every: positiveInt.default(1),
+    /** Cap on central test samples (the full test split by default). */
+    test_limit: positiveInt.optional(),
+  })
+  .strict();
+
+export const PipelineStepSchema = z.object({ type: z.string() }).passthrough();
+
+export const RuntimeSchema = z
+  .object({
+    /** Worker threads for client training; 0 runs clients in-process, `auto` uses every core. */
+    workers: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto'),
+    client_timeout_s: z.number().positive().default(600),
+    /** A round with fewer results than min_fit_clients is retried this many times, then the run stops. */
+    retries: z.number().int().min(0).default(1),
+  })
+  .strict();
+
+export const SweepSchema = z
+  .object({
+    /** Dotted config keys and the values each takes; every combination runs. */
+    grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
+    /** Repeat every grid point with each seed. */
+    seeds: z.array(z.number().int().min(0)).min(1).optional(),
+    /** Points run in parallel (default: cores / workers per run). */
+    parallel: positiveInt.optional(),
+  })
+  .strict();
+
+export const RunConfigSchema = z
+  .object({
+    name: z.string().default('run'),
+    seed: z.number().int().min(0).default(0),
+    data: DataSchema,
+    model: ModelSchema,
+    federation: FederationSchema,
+    strategy: StrategySchema.default({
+      name: 'fedavg',
+      fraction_fit: 1,
+      min_fit_clients: 1,
+      fraction_evaluate: 0,
+      min_evaluate_clients: 0,
+    }),
+    local: TrainSchema,
+    evaluation: EvaluationSchema.default({ central: true, every: 1 }),
+    pipeline: z.array(PipelineStepSchema).default([]),
+    runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
+    sweep: SweepSchema.optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.strategy.min_fit_clients > c.federation.clients) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'min_fit_clients'],
+        message: `must be at most federation.clients (${c.federation.clients})`,
+      });
+    }
+    if (c.strategy.name === 'fedprox' && c.strategy.mu === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['strategy', 'mu'], message: 'fedprox needs mu (the proximal weight)' });
+    }
+  });
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type PartitionSpec = z.infer<typeof PartitionSchema>;

@@ -1,0 +1,247 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { readCheckpoint, writeCheckpoint } from '../fl/checkpoint.js';
+import { createExecutor, type Executor } from '../fl/executor.js';
+import type { EvaluateRes, FitRes } from '../fl/messages.js';
+import { createPipeline, isFailure, receiveUpdates } from '../fl/pipeline.js';
+import { createStrategy } from '../fl/strategies/index.js';
+import type { Strategy } from '../fl/strategy.js';
+import { evaluate } from '../models/train.js';
+import { fail, QflError } from '../util/errors.js';
+import { deriveSeed, Rng } from '../util/random.js';
+import { appRef, createClientApp, type AppConfig } from './client-app.js';
+import type { EndEvent, RoundEvent, RunEvent, StartEvent } from './events.js';
+import type { Progress } from './progress.js';
+import { RunConfigSchema, type RunConfig } from './run-schema.js';
+import { validate } from './validate.js';
+
+/**
+ * The simulation server: runs a federated config round by round. After every
+ * round it appends a line to `events.jsonl` and then writes the checkpoint
+ * atomically, so a kill at any moment loses at most the round in progress
+ * (a round whose event was written but not its checkpoint is redone on
+ * resume; readers keep the last line for a round).
+ */
+export interface RunOptions {
+  readonly config: RunConfig;
+  readonly runDir: string;
+  /** Continue from the run directory's checkpoint. */
+  readonly resume?: boolean;
+  readonly progress?: Progress;
+  /** Stop cleanly after the round in progress when aborted (Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+export interface RunResult {
+  readonly runDir: string;
+  readonly rounds: number;
+  readonly params: Float64Array;
+  readonly final?: { loss: number; accuracy: number };
+  readonly stopped: boolean;
+}
+
+const now = () => new Date().toISOString();
+const appConfigOf = (c: RunConfig): AppConfig => ({ seed: c.seed, data: c.data, model: c.model, federation: c.federation, evaluation: c.evaluation });
+
+/** The resolved config, as written to (and compared with) the run directory's config.yaml. */
+export function configYaml(c: RunConfig): string {
+  return stringify(c);
+}
+
+function checkResumable(runDir: string, config: RunConfig): void {
+  const path = join(runDir, 'config.yaml');
+  if (!existsSync(path)) fail('--resume', `${runDir} has no config.yaml: is it a run directory?`);
+  const stored = validate(RunConfigSchema, parse(readFileSync(path, 'utf8')), path);
+  // Everything but the runtime section (workers, timeouts) must match the run's own config.
+  const fixed = (c: RunConfig) => configYaml({ ...c, runtime: { workers: 0, client_timeout_s: 1, retries: 0 } });
+  if (fixed(stored) !== fixed(config)) {
+    fail('--resume', `the config differs from ${path} beyond its runtime section; resume with the run's own config`);
+  }
+}
+
+function weighted(results: readonly { numExamples: number; metrics: Record<string, number> }[], key: string): number {
+  let n = 0;
+  let s = 0;
+  for (const r of results) {
+    const v = r.metrics[key];
+    if (v === undefined) continue;
+    n += r.numExamples;
+    s += r.numExamples * v;
+  }
+  return n > 0 ? s / n : NaN;
+}
+
+export async function runFederation(o: RunOptions): Promise<RunResult> {
+  const { config, runDir } = o;
+  mkdirSync(runDir, { recursive: true });
+  const eventsPath = join(runDir, 'events.jsonl');
+  const emit = (e: RunEvent) => appendFileSync(eventsPath, JSON.stringify(e) + '\n');
+
+  const checkpoint = o.resume ? readCheckpoint(runDir) : undefined;
+  if (o.resume) checkResumable(runDir, config);
+  else writeFileSync(join(runDir, 'config.yaml'), configYaml(config));
+
+  const app = createClientApp(appConfigOf(config));
+  const model = app.model();
+  const central = app.centralTest();
+  const every = config.evaluation.every;
+  const strategy: Strategy = createStrategy(config.strategy, {
+    local: {
+      epochs: config.local.epochs,
+      batchSize: config.local.batch_size,
+      lr: config.local.lr,
+      optimizer: config.local.optimizer,
+    },
+    seed: config.seed,
+    ...(config.evaluation.central
+      ? {
+          evaluateFn: (round: number, params: Float64Array) => {
+            if (round % every !== 0 && round !== config.federation.rounds) return undefined;
+            model.setParams(params);
+            const r = evaluate(model, central);
+            return { loss: r.loss, metrics: { accuracy: r.accuracy } };
+          },
+        }
+      : {}),
+  });
+  const pipeline = createPipeline(config.pipeline, {}, 'pipeline');
+
+  let params: Float64Array;
+  const rng = new Rng(deriveSeed(config.seed, 3));
+  let startRound = 1;
+  let elapsed = 0;
+  if (checkpoint) {
+    if (checkpoint.params.length !== model.paramCount) fail('--resume', `checkpoint has ${checkpoint.params.length} parameters, the model ${model.paramCount}`);
+    params = checkpoint.params;
+    strategy.setState(checkpoint.strategyState);
+    rng.setState(checkpoint.rngState);
+    startRound = checkpoint.round + 1;
+    elapsed = checkpoint.elapsedSeconds;
+  } else {
+    model.init(new Rng(deriveSeed(config.seed, 0)));
+    params = model.getParams();
+  }
+
+  const clientIds = Array.from({ length: app.numClients }, (_, i) => i);
+  const start: StartEvent = {
+    type: 'start',
+    time: now(),
+    name: config.name,
+    rounds: config.federation.rounds,
+    clients: app.numClients,
+    parameters: model.paramCount,
+    ...(checkpoint ? { resumedAfterRound: checkpoint.round } : {}),
+  };
+  emit(start);
+
+  const executor: Executor = createExecutor(appRef(appConfigOf(config)), {
+    workers: config.runtime.workers,
+    pipeline: config.pipeline,
+  });
+  const timeoutMs = config.runtime.client_timeout_s * 1000;
+  let last: { loss: number; accuracy: number } | undefined;
+  let stopped = false;
+  let round = startRound;
+  try {
+    for (; round <= config.federation.rounds; round++) {
+      if (o.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      const t0 = performance.now();
+      let attempt = 0;
+      let fitIns;
+      let results: FitRes[] = [];
+      let failures: { clientId: number; reason: string }[] = [];
+      // Sampling draws from the server's generator: a retry samples afresh.
+      for (;;) {
+        fitIns = strategy.configureFit(round, params, clientIds, rng);
+        o.progress?.update({ name: config.name, round, rounds: config.federation.rounds, clientsDone: 0, clientsTotal: fitIns.length, ...eta(elapsed, round - 1), ...(last ? { lastAccuracy: last.accuracy } : {}) });
+        const outcomes = await executor.fit(fitIns, { timeoutMs });
+        ({ results, failures } = receiveUpdates(pipeline, outcomes, { round, paramCount: model.paramCount }));
+        if (results.length >= config.strategy.min_fit_clients) break;
+        if (attempt++ >= config.runtime.retries) {
+          throw new QflError(
+            `round ${round}`,
+            `only ${results.length} of ${fitIns.length} clients returned a usable update (min_fit_clients is ${config.strategy.min_fit_clients}) after ${attempt} attempts; ` +
+              `failures: ${failures.map((f) => `client ${f.clientId}: ${f.reason}`).join('; ')}`,
+          );
+        }
+        o.progress?.log(`round ${round}: ${failures.length} client(s) failed, retrying (${attempt}/${config.runtime.retries})`);
+      }
+      const tFit = performance.now();
+      const agg = strategy.aggregateFit(round, params, results, failures);
+      if (agg) params = agg.params;
+      const tAgg = performance.now();
+
+      let clientEval: RoundEvent['evaluate'];
+      const evalIns = strategy.configureEvaluate(round, params, clientIds, rng);
+      let evalBytes = 0;
+      if (evalIns.length > 0) {
+        const outcomes = await executor.evaluate(evalIns, { timeoutMs });
+        const ok = outcomes.filter((x): x is EvaluateRes => !isFailure(x));
+        const e = strategy.aggregateEvaluate(round, ok);
+        evalBytes = evalIns.reduce((s, i) => s + i.params.byteLength, 0);
+        if (e) clientEval = { loss: e.loss, accuracy: e.metrics['accuracy'] ?? NaN, clients: ok.length };
+      }
+      const c = strategy.evaluate?.(round, params);
+      const centralEval = c ? { loss: c.loss, accuracy: c.metrics['accuracy'] ?? NaN } : undefined;
+      if (centralEval) last = centralEval;
+      else if (clientEval) last = { loss: clientEval.loss, accuracy: clientEval.accuracy };
+      const tEnd = performance.now();
+
+      const roundSeconds = (tEnd - t0) / 1000;
+      elapsed += roundSeconds;
+      const event: RoundEvent = {
+        type: 'round',
+        time: now(),
+        round,
+        seconds: { total: roundSeconds, fit: (tFit - t0) / 1000, aggregate: (tAgg - tFit) / 1000, evaluate: (tEnd - tAgg) / 1000 },
+        fit: {
+          sampled: fitIns.length,
+          completed: results.length,
+          failures,
+          trainLoss: weighted(results, 'loss'),
+          trainAccuracy: weighted(results, 'accuracy'),
+        },
+        clients: results.map((r) => ({
+          id: r.clientId,
+          numExamples: r.numExamples,
+          trainLoss: r.metrics['loss'] ?? NaN,
+          trainAccuracy: r.metrics['accuracy'] ?? NaN,
+          seconds: r.metrics['seconds'] ?? NaN,
+        })),
+        ...(clientEval ? { evaluate: clientEval } : {}),
+        ...(centralEval ? { central: centralEval } : {}),
+        bytes: {
+          down: fitIns.reduce((s, i) => s + i.params.byteLength, 0) + evalBytes,
+          up: results.reduce((s, r) => s + r.update.byteLength, 0),
+        },
+        metrics: agg?.metrics ?? {},
+      };
+      emit(event);
+      writeCheckpoint(runDir, { version: 1, round, params, strategyState: strategy.getState(), rngState: rng.getState(), elapsedSeconds: elapsed });
+      o.progress?.log(roundLine(config.name, event, config.federation.rounds));
+    }
+  } finally {
+    await executor.close();
+    o.progress?.done();
+  }
+  const done = round - 1;
+  const end: EndEvent = { type: 'end', time: now(), rounds: done, seconds: elapsed, ...(last ? { final: last } : {}) };
+  if (!stopped) emit(end);
+  return { runDir, rounds: done, params, ...(last ? { final: last } : {}), stopped };
+}
+
+function eta(elapsed: number, roundsDone: number): { secondsPerRound?: number } {
+  return roundsDone > 0 ? { secondsPerRound: elapsed / roundsDone } : {};
+}
+
+function roundLine(name: string, e: RoundEvent, rounds: number): string {
+  const parts = [`${name}: round ${e.round}/${rounds}`, `clients ${e.fit.completed}/${e.fit.sampled}`, `train loss ${e.fit.trainLoss.toFixed(4)}`];
+  if (e.central) parts.push(`test acc ${(100 * e.central.accuracy).toFixed(2)} %`);
+  if (e.evaluate) parts.push(`client-eval acc ${(100 * e.evaluate.accuracy).toFixed(2)} %`);
+  parts.push(`${e.seconds.total.toFixed(1)} s`);
+  return parts.join('  ');
+}

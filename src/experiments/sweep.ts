@@ -1,0 +1,46 @@
+import { fail } from '../util/errors.js';
+import { RunConfigSchema, type RunConfig } from './run-schema.js';
+import { validate } from './validate.js';
+
+/**
+ * Sweeps: a `sweep:` block names a grid over dotted config keys and optional
+ * repeated seeds; every combination is one point, a full run config of its
+ * own, validated like any config.
+ */
+export interface SweepPointConfig {
+  /** A readable, filesystem-safe label: `strategy.name=fedprox,seed=2`. */
+  readonly label: string;
+  readonly overrides: Record<string, unknown>;
+  readonly config: RunConfig;
+}
+
+/** Sets a dotted key in a plain object, creating objects on the way. */
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let cur: Record<string, unknown> = obj;
+  keys.slice(0, -1).forEach((k) => {
+    const next = cur[k];
+    if (next === undefined) cur[k] = {};
+    else if (typeof next !== 'object' || next === null || Array.isArray(next)) fail(`sweep.grid.${path}`, `'${k}' is not a section`);
+    cur = cur[k] as Record<string, unknown>;
+  });
+  cur[keys[keys.length - 1]!] = value;
+}
+
+const safe = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/[^A-Za-z0-9._=-]+/g, '_');
+
+/** Every point of a config's sweep (one point, the config itself, when it has none). */
+export function expandSweep(config: RunConfig): SweepPointConfig[] {
+  const { sweep, ...base } = config;
+  if (!sweep) return [{ label: config.name, overrides: {}, config }];
+  const keys = Object.keys(sweep.grid);
+  let combos: Record<string, unknown>[] = [{}];
+  for (const key of keys) combos = combos.flatMap((c) => sweep.grid[key]!.map((v) => ({ ...c, [key]: v })));
+  if (sweep.seeds) combos = combos.flatMap((c) => sweep.seeds!.map((s) => ({ ...c, seed: s })));
+  return combos.map((overrides) => {
+    const raw = structuredClone(base) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(overrides)) setPath(raw, k, v);
+    const label = Object.entries(overrides).map(([k, v]) => `${k}=${safe(v)}`).join(',') || config.name;
+    return { label, overrides, config: validate(RunConfigSchema, raw, `sweep point ${label}`) };
+  });
+}
