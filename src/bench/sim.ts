@@ -77,8 +77,10 @@ export function benchClassifier(batch = 256, layers = 3): void {
     const obs: PauliWord[] = Array.from({ length: n }, (_, w) => Z(w));
     const ones = new Float64Array(batch * n).fill(1);
     const state = allocState(n, batch);
-    const fwd = medianMs(() => expval(simulate(args, undefined, state), obs), 31, 5);
-    const grad = medianMs(() => vjp(args, obs, ones), 31, 5);
+    // Enough warm-up for the JIT to settle; repeats sized to ~1-3 s per case.
+    const reps = n === 4 ? 301 : 61;
+    const fwd = medianMs(() => expval(simulate(args, undefined, state), obs), reps, 50);
+    const grad = medianMs(() => vjp(args, obs, ones), reps, 50);
     const tq = TORCHQUANTUM[n];
     rows.push([
       n,

@@ -157,8 +157,18 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
       // Sampling draws from the server's generator: a retry samples afresh.
       for (;;) {
         fitIns = strategy.configureFit(round, params, clientIds, rng);
-        o.progress?.update({ name: config.name, round, rounds: config.federation.rounds, clientsDone: 0, clientsTotal: fitIns.length, ...eta(elapsed, round - 1), ...(last ? { lastAccuracy: last.accuracy } : {}) });
-        const outcomes = await executor.fit(fitIns, { timeoutMs });
+        const show = (done: number, total: number) =>
+          o.progress?.update({
+            name: config.name,
+            round,
+            rounds: config.federation.rounds,
+            clientsDone: done,
+            clientsTotal: total,
+            ...eta(elapsed, round - 1),
+            ...(last ? { lastAccuracy: last.accuracy } : {}),
+          });
+        show(0, fitIns.length);
+        const outcomes = await executor.fit(fitIns, { timeoutMs, onProgress: show });
         ({ results, failures } = receiveUpdates(pipeline, outcomes, { round, paramCount: model.paramCount }));
         if (results.length >= config.strategy.min_fit_clients) break;
         if (attempt++ >= config.runtime.retries) {

@@ -109,12 +109,14 @@ export function vjp(args: RunArgs, observables: readonly PauliWord[], gradOutput
   prepare(args, psi);
   const keep = items.length * psi.re.length * 16 <= SNAPSHOT_BYTES;
   const before = keep ? snapshotBuffers(items.length, psi) : [];
+  // The fused runs' matrices, built once for the forward and the backward pass.
+  const blocks = items.map((item) => (item.kind === 'block' ? new BlockMatrices(item.ops, args) : undefined));
   items.forEach((item, t) => {
     if (keep) {
       before[t]!.re.set(psi.re);
       before[t]!.im.set(psi.im);
     }
-    applyItem(psi, item, args, trig, scratch, false);
+    applyItem(psi, item, args, trig, scratch, false, blocks[t]);
   });
   const outputs = expval(psi, observables);
   const lam = allocState(n, batch);
@@ -133,7 +135,7 @@ export function vjp(args: RunArgs, observables: readonly PauliWord[], gradOutput
       generatorInner(op.rot, lam.re, lam.im, psiAfter.re, psiAfter.im, n, op.bits, op.ctrl, dTheta);
       scatterParamGrad(op.param, args, dTheta, true, gradWeights, gradInputs);
     }
-    const block = item.kind === 'block' ? new BlockMatrices(item.ops, args) : undefined;
+    const block = blocks[t];
     let psiBefore = psiAfter;
     if (keep) psiBefore = before[t]!;
     else applyItem(psiBefore, item, args, trig, scratch, true, block);
@@ -141,11 +143,11 @@ export function vjp(args: RunArgs, observables: readonly PauliWord[], gradOutput
       // A fused run: every gate's gradient comes off one cross matrix (fusion.ts).
       crossMatrix(psiBefore, lam, item.bit, cross);
       summedC.fill(0);
-      for (let i = 0; i < cross.length; i++) summedC[i & 7] += cross[i]!;
+      if (block.samples === 1) for (let i = 0; i < cross.length; i++) summedC[i & 7] += cross[i]!;
+      const outs = item.ops.map(() => new Float64Array(block.samples));
+      block.gradients(cross, summedC, outs);
       item.ops.forEach((o, k) => {
-        if (o.kind !== 'rot' || o.param.kind === 'const') return;
-        const perSample = block.gradient(k, cross, summedC, dTheta);
-        scatterParamGrad(o.param, args, dTheta, perSample, gradWeights, gradInputs);
+        if (o.kind === 'rot' && o.param.kind !== 'const') scatterParamGrad(o.param, args, outs[k]!, block.samples > 1, gradWeights, gradInputs);
       });
     }
     // lam is only needed further back for earlier gates or the state preparation.

@@ -133,7 +133,7 @@ export function applyPermutation(state: StateBatch, table: Int32Array, scratch: 
   for (const arr of [state.re, state.im]) {
     for (let at = 0; at < arr.length; at += dim) {
       for (let j = 0; j < dim; j++) scratch[j] = arr[at + table[j]!]!;
-      arr.set(scratch.subarray(0, dim), at);
+      for (let j = 0; j < dim; j++) arr[at + j] = scratch[j]!;
     }
   }
 }
@@ -246,61 +246,70 @@ export class BlockMatrices {
   }
 
   /**
-   * dL/dθ_k for every sample into `out` (length batch) given the per-sample
-   * cross matrices C (batch x 8): out[b] = 2 Im Tr(B_k G_k A_k C_b).
-   * Returns false when the result is one value for the whole batch (out[0]):
-   * then C has been summed over the batch by the caller (`summedC`).
+   * dL/dθ_k of every gate k of the block, per sample, given the cross
+   * matrices C (batch x 8): 2 Im Tr(B_k G_k A_k C) = 2 Im Tr(G_k (A_k C B_k)).
+   * A_k (prefix products) and B_k (suffix products) are built once per
+   * sample. When the block reads no input (one set of matrices), the traces
+   * are taken once against `summedC`, the sum of C over the batch, and
+   * `out[k]` holds one number; otherwise `out[k]` holds one per sample.
+   * Entries for gates without a trainable parameter are left untouched.
    */
-  gradient(k: number, cross: Float64Array, summedC: Float64Array, out: Float64Array): boolean {
-    const batch = cross.length / 8;
-    const g = new Float64Array(8);
-    generator(this.ops[k]!, g);
-    const x = new Float64Array(8);
+  gradients(cross: Float64Array, summedC: Float64Array, out: readonly Float64Array[]): void {
+    const m = this.ops.length;
+    const prefix = new Float64Array(m * 8);
+    const suffix = new Float64Array(m * 8);
     const t = new Float64Array(8);
-    const samples = this.samples;
-    for (let s = 0; s < samples; s++) {
+    const acb = new Float64Array(8);
+    const gens = this.ops.map((op) => {
+      const trainable = op.kind === 'rot' && op.param.kind !== 'const';
+      if (!trainable) return undefined;
+      const gm = new Float64Array(8);
+      generator(op, gm);
+      return gm;
+    });
+    for (let s = 0; s < this.samples; s++) {
       const o = s * 8;
-      // A_k = U_k ... U_1 and B_k = U_m ... U_{k+1}; X = B_k G A_k.
-      setIdentity(x, 0);
-      for (let j = 0; j <= k; j++) {
-        const u = this.unitaries[j]!;
-        mul(u, u.length === 8 ? 0 : o, x, 0, t, 0);
-        x.set(t);
+      const u = (j: number) => this.unitaries[j]!;
+      const uo = (j: number) => (this.unitaries[j]!.length === 8 ? 0 : o);
+      // prefix[k] = U_k ... U_0; suffix[k] = U_{m-1} ... U_{k+1}.
+      prefix.set(u(0).subarray(uo(0), uo(0) + 8), 0);
+      for (let k = 1; k < m; k++) mul(u(k), uo(k), prefix, (k - 1) * 8, prefix, k * 8);
+      setIdentity(suffix, (m - 1) * 8);
+      for (let k = m - 2; k >= 0; k--) mul(suffix, (k + 1) * 8, u(k + 1), uo(k + 1), suffix, k * 8);
+      const c = this.samples === 1 ? summedC : cross;
+      const co = this.samples === 1 ? 0 : o;
+      for (let k = 0; k < m; k++) {
+        const gk = gens[k];
+        if (!gk) continue;
+        mul(prefix, k * 8, c, co, t, 0);
+        mul(t, 0, suffix, k * 8, acb, 0);
+        out[k]![this.samples === 1 ? 0 : s] = 2 * imTraceProduct(gk, 0, acb, 0);
       }
-      mul(g, 0, x, 0, t, 0);
-      x.set(t);
-      for (let j = k + 1; j < this.ops.length; j++) {
-        const u = this.unitaries[j]!;
-        mul(u, u.length === 8 ? 0 : o, x, 0, t, 0);
-        x.set(t);
-      }
-      if (samples === 1) {
-        out[0] = 2 * imTraceProduct(x, 0, summedC, 0);
-        return false;
-      }
-      out[s] = 2 * imTraceProduct(x, 0, cross, o);
     }
-    void batch;
-    return true;
   }
 }
 
 /** A general 2x2 complex matrix on one bit, per-sample (mats has batch x 8) or uniform (8). */
 export function applyMatrix1(re: Float64Array, im: Float64Array, n: number, bit: number, mats: Float64Array): void {
   const total = re.length;
+  const dim = 1 << n;
   const perSample = mats.length > 8;
-  for (let base = 0; base < total; base += bit << 1) {
-    const o = perSample ? (base >> n) * 8 : 0;
+  // One sample at a time, so a per-sample matrix is loaded once per sample, not once per pair.
+  for (let at = 0; at < total; at += dim) {
+    const o = perSample ? (at >> n) * 8 : 0;
     const m00r = mats[o]!, m00i = mats[o + 1]!, m01r = mats[o + 2]!, m01i = mats[o + 3]!;
     const m10r = mats[o + 4]!, m10i = mats[o + 5]!, m11r = mats[o + 6]!, m11i = mats[o + 7]!;
-    const end = base + bit;
-    for (let i = base; i < end; i++) {
-      const j = i + bit;
-      const ar = re[i]!, ai = im[i]!, br = re[j]!, bi = im[j]!;
-      re[i] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
-      im[i] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
-      re[j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
-      im[j] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+    const stop = at + dim;
+    for (let base = at; base < stop; base += bit << 1) {
+      const end = base + bit;
+      for (let i = base; i < end; i++) {
+        const j = i + bit;
+        const ar = re[i]!, ai = im[i]!, br = re[j]!, bi = im[j]!;
+        re[i] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+        im[i] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+        re[j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+        im[j] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+      }
     }
   }
 }
