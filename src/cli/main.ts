@@ -3,7 +3,7 @@
  * The `qfl` command: a thin shell over the library. Each subcommand lives in
  * `commands/<name>.ts` and exports `run(argv): Promise<number>` (the exit code).
  * Errors are printed to stderr as one line naming the field; exit code 1
- * (2 for usage errors).
+ * (2 for usage errors: unknown options, missing values).
  */
 import { QflError } from '../util/errors.js';
 
@@ -23,8 +23,11 @@ function usage(): string {
   return `usage: qfl <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'qfl <command> --help' for a command's options.`;
 }
 
+let command = '';
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  command = name ?? '';
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name === undefined ? 2 : 0;
@@ -42,9 +45,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof QflError) console.error(`qfl: ${err.message}`);
-    else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`qfl: ${err.message}`);
-    else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exitCode = 1;
+    if (err instanceof QflError) console.error(`qfl: ${err.message}`);
+    else if (err instanceof Error && String((err as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
+      // Usage mistakes (unknown option, missing value) from node:util parseArgs.
+      console.error(`qfl ${command}: ${err.message}; see 'qfl ${command} --help'`);
+      process.exitCode = 2;
+    } else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   },
 );

@@ -141,11 +141,11 @@ describe('qfl simulate', () => {
 
     test('unknown options and missing values', () => {
       const r = qfl(bell, '--bogus');
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /^qfl: .*'--bogus'/);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^qfl simulate: .*'--bogus'.*; see 'qfl simulate --help'/);
       const s = qfl(bell, '--shots');
-      assert.equal(s.code, 1);
-      assert.match(s.stderr, /^qfl: .*--shots/);
+      assert.equal(s.code, 2);
+      assert.match(s.stderr, /^qfl simulate: .*--shots/);
     });
   });
 });
