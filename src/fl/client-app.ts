@@ -1,5 +1,6 @@
 import type { Dataset } from '../data/dataset.js';
 import type { Sequential } from '../models/sequential.js';
+import type { Rng } from '../util/random.js';
 
 /**
  * What a client needs to train: its data and a model of the right shape.
@@ -16,7 +17,22 @@ export interface ClientApp {
   testData(clientId: number): Dataset;
   /** A fresh model; its parameters are overwritten from each message. */
   model(): Sequential;
+  /**
+   * Optional: how client `clientId` changes each training batch before the
+   * step (adversarial training makes examples against the current local
+   * model here). Undefined for clients that train on clean batches.
+   */
+  batchTransform?(clientId: number, model: Sequential, rng: Rng): BatchTransform | undefined;
+  /**
+   * Optional: what a malicious client does to its update before it leaves
+   * (sign flip, scaling, noise...). Returns the update unchanged for honest
+   * clients.
+   */
+  attackUpdate?(clientId: number, round: number, update: Float64Array, global: Float64Array, rng: Rng): Float64Array;
 }
+
+/** Replaces a batch's inputs (batch x features) given its labels. */
+export type BatchTransform = (x: Float64Array, labels: Int32Array, batch: number) => Float64Array;
 
 /**
  * Where to find an app: `module` is a module URL (file://...) exporting

@@ -2,7 +2,7 @@ import { createOptimizer } from '../models/optim.js';
 import type { Sequential } from '../models/sequential.js';
 import { evaluate as evaluateModel, train, type TrainOptions } from '../models/train.js';
 import { fail } from '../util/errors.js';
-import { Rng } from '../util/random.js';
+import { deriveSeed, Rng } from '../util/random.js';
 import type { ClientApp } from './client-app.js';
 import type { EvaluateIns, EvaluateRes, FitIns, FitRes, Metrics } from './messages.js';
 import { applyClient, type Pipeline } from './pipeline.js';
@@ -68,20 +68,26 @@ export function fit(app: ClientApp, ins: FitIns, pipeline?: Pipeline): FitRes {
   const data = app.trainData(clientId);
   const optimizer = createOptimizer({ kind: c.optimizer, lr: c.lr });
   const mu = c.proximalMu;
+  const rng = new Rng(c.seed);
+  // A separate stream for the app's hooks, so that they do not shift the shuffling.
+  const hookRng = new Rng(deriveSeed(c.seed, 7));
+  const batchHook = app.batchTransform?.(clientId, model, hookRng);
   const options: TrainOptions = {
     epochs: c.epochs,
     batchSize: c.batchSize,
     optimizer,
-    rng: new Rng(c.seed),
+    rng,
     ...(mu > 0 ? { gradHook: proximalTerm(mu, global) } : {}),
+    ...(batchHook ? { batchHook } : {}),
   };
   const t0 = performance.now();
   const history = train(model, data, options);
   const seconds = (performance.now() - t0) / 1000;
 
   const w = model.params;
-  const delta = new Float64Array(w.length);
+  let delta = new Float64Array(w.length);
   for (let i = 0; i < w.length; i++) delta[i] = w[i]! - global[i]!;
+  if (app.attackUpdate) delta = app.attackUpdate(clientId, ins.round, delta, global, hookRng);
   for (let i = 0; i < delta.length; i++) {
     if (!Number.isFinite(delta[i]!)) {
       fail(`client ${clientId}`, `training diverged in round ${ins.round}: update[${i}] is ${delta[i]} (try a lower lr)`);
