@@ -85,7 +85,7 @@ export function fit(app: ClientApp, ins: FitIns, pipeline?: Pipeline): FitRes {
   const seconds = (performance.now() - t0) / 1000;
 
   const w = model.params;
-  let delta = new Float64Array(w.length);
+  let delta: Float64Array = new Float64Array(w.length);
   for (let i = 0; i < w.length; i++) delta[i] = w[i]! - global[i]!;
   if (app.attackUpdate) delta = app.attackUpdate(clientId, ins.round, delta, global, hookRng);
   for (let i = 0; i < delta.length; i++) {
