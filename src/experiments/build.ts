@@ -15,6 +15,8 @@ import type { DataSpec, ModelSpec, TrainSpec } from './schema.js';
 export interface Splits {
   readonly train: Dataset;
   readonly test: Dataset;
+  /** The range valid inputs lie in (attacks clip to it); undefined when unbounded (PCA). */
+  readonly range?: readonly [number, number];
 }
 
 /**
@@ -27,7 +29,7 @@ export function loadData(spec: DataSpec, seed: number): Splits {
     const opts = { nQubits: spec.qubits, samples: spec.samples, seed };
     const { dataset } = spec.name === 'entanglement' ? entanglementDataset(opts) : magicDataset(opts);
     const { a, b } = randomSplit(dataset, 0.8, new Rng(seed + 1));
-    return { train: a, test: b };
+    return { train: a, test: b };  // prepared states: attacks act on the state, not a range
   }
   let train = loadMnist({ split: 'train' });
   let test = loadMnist({ split: 'test' });
@@ -52,7 +54,9 @@ export function loadData(spec: DataSpec, seed: number): Splits {
     train = mm.apply(train);
     test = mm.apply(test);
   }
-  return { train, test };
+  // Pixels (averaged or not) lie in [0, 1]; min-max scaling maps them to [0, pi]; PCA scores are unbounded.
+  const range: readonly [number, number] | undefined = spec.scale === 'angle' ? [0, Math.PI] : spec.pca === undefined ? [0, 1] : undefined;
+  return range ? { train, test, range } : { train, test };
 }
 
 /** Builds the model a config names for data of this shape and class count. */

@@ -2,13 +2,15 @@ import { randomSplit, subset, take, type Dataset } from '../data/dataset.js';
 import { partition } from '../data/partition.js';
 import type { ClientApp, ClientAppRef } from '../fl/client-app.js';
 import type { Sequential } from '../models/sequential.js';
+import { adversarialBatchTransform } from '../security/attacks/adversarial-training.js';
+import type { AttackKind, AttackMethod, AttackSpace } from '../security/attacks/craft.js';
 import { fail } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { buildModel, loadData } from './build.js';
 import type { RunConfig } from './run-schema.js';
 
 /** The part of a run config a client needs (JSON, sent to worker threads). */
-export type AppConfig = Pick<RunConfig, 'seed' | 'data' | 'model' | 'federation' | 'evaluation'>;
+export type AppConfig = Pick<RunConfig, 'seed' | 'data' | 'model' | 'federation' | 'evaluation' | 'adversarial'>;
 
 /** The experiments' client app: the configured data set, partitioned, and the configured model. */
 export interface ExperimentApp extends ClientApp {
@@ -16,11 +18,39 @@ export interface ExperimentApp extends ClientApp {
   centralTest(): Dataset;
   /** Samples per client's training partition. */
   partitionSizes(): number[];
+  /** The valid input range of the data (attacks clip to it), if bounded. */
+  readonly range: readonly [number, number] | undefined;
+  /** How attacks perturb this data: input features, or the prepared quantum state. */
+  readonly attackSpace: AttackSpace;
+}
+
+/**
+ * The clients that train adversarially: the first round(coverage * n) of a
+ * seeded permutation, so coverage 0.2 of 10 clients is 2 fixed clients.
+ */
+export function adversarialClients(config: AppConfig): Set<number> {
+  const n = config.federation.clients;
+  const count = Math.round((config.adversarial?.coverage ?? 0) * n);
+  return new Set(Array.from(new Rng(deriveSeed(config.seed, 11)).permutation(n).subarray(0, count)));
+}
+
+/** The attack record (less eps) the config's data and adversarial settings imply. */
+export function attackMethod(
+  space: AttackSpace,
+  range: readonly [number, number] | undefined,
+  o: { attack: AttackKind; norm: 'linf' | 'l2'; steps?: number | undefined },
+): AttackMethod {
+  return {
+    attack: o.attack,
+    space,
+    ...(space === 'input' ? { norm: o.norm, ...(range ? { range } : {}) } : {}),
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+  };
 }
 
 export function createClientApp(raw: unknown): ExperimentApp {
   const config = raw as AppConfig;
-  const { train, test } = loadData(config.data, config.seed);
+  const { train, test, range } = loadData(config.data, config.seed);
   const { clients, partition: spec, test_fraction } = config.federation;
   if (clients > train.n) fail('federation.clients', `${clients} clients but only ${train.n} training samples`);
   const parts = partition(
@@ -37,6 +67,8 @@ export function createClientApp(raw: unknown): ExperimentApp {
     const { a, b } = randomSplit(mine, 1 - test_fraction, new Rng(deriveSeed(config.seed, 2, k)));
     return a.n > 0 && b.n > 0 ? { train: a, test: b } : { train: mine, test: mine };
   });
+  const attackSpace: AttackSpace = config.data.name === 'mnist' ? 'input' : 'state';
+  const adversarial = adversarialClients(config);
   const central = config.evaluation.test_limit !== undefined ? take(test, Math.min(test.n, config.evaluation.test_limit)) : test;
   const check = (id: number) => {
     if (!Number.isInteger(id) || id < 0 || id >= clients) fail('clientId', `must be in [0, ${clients}), got ${id}`);
@@ -48,6 +80,22 @@ export function createClientApp(raw: unknown): ExperimentApp {
     model: (): Sequential => buildModel(config.model, train),
     centralTest: () => central,
     partitionSizes: () => local.map((l) => l.train.n),
+    range,
+    attackSpace,
+    batchTransform: (id, model, rng) => {
+      const a = config.adversarial;
+      if (!a || !adversarial.has(id) || a.share === 0) return undefined;
+      return adversarialBatchTransform(
+        model,
+        {
+          ...attackMethod(attackSpace, range, a),
+          eps: a.eps,
+          share: a.share,
+          ...(a.step_size !== undefined ? { stepSize: a.step_size } : {}),
+        },
+        rng,
+      );
+    },
   };
 }
 
@@ -55,6 +103,13 @@ export function createClientApp(raw: unknown): ExperimentApp {
 export function appRef(config: AppConfig): ClientAppRef {
   return {
     module: new URL('./client-app.js', import.meta.url).href,
-    config: { seed: config.seed, data: config.data, model: config.model, federation: config.federation, evaluation: config.evaluation },
+    config: {
+      seed: config.seed,
+      data: config.data,
+      model: config.model,
+      federation: config.federation,
+      evaluation: config.evaluation,
+      ...(config.adversarial ? { adversarial: config.adversarial } : {}),
+    },
   };
 }

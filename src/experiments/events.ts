@@ -16,6 +16,14 @@ export interface StartEvent {
   readonly parameters: number;
   /** Set when the run was resumed from a checkpoint after this round. */
   readonly resumedAfterRound?: number;
+  /** Clients that train on adversarial examples (federated adversarial training). */
+  readonly adversarialClients?: readonly number[];
+}
+
+/** Accuracy on the central test set under one attack, per perturbation radius. */
+export interface RobustResult {
+  readonly attack: string;
+  readonly points: readonly { readonly eps: number; readonly accuracy: number }[];
 }
 
 export interface ClientRoundMetrics {
@@ -45,6 +53,8 @@ export interface RoundEvent {
   readonly evaluate?: { readonly loss: number; readonly accuracy: number; readonly clients: number };
   /** Server-side evaluation of the new global model on the central test set. */
   readonly central?: { readonly loss: number; readonly accuracy: number };
+  /** Robust accuracy of the new global model under attack (evaluation.robust). */
+  readonly robust?: readonly RobustResult[];
   /** Bytes sent to clients (down) and received from them (up) this round. */
   readonly bytes: { readonly up: number; readonly down: number };
   /** What the strategy's aggregation reported. */

@@ -44,6 +44,39 @@ export const StrategySchema = z
   })
   .strict();
 
+const DEFAULT_EPSILONS = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5];
+const attackKind = z.enum(['fgsm', 'pgd']);
+
+/** Federated adversarial training (QFAL, paper 000). */
+export const AdversarialSchema = z
+  .object({
+    /** Fraction of the clients that train adversarially, in [0, 1] (the rest train on clean data). */
+    coverage: z.number().min(0).max(1),
+    /** How those clients make adversarial examples. */
+    attack: attackKind.default('fgsm'),
+    /** Perturbation radius used in training. */
+    eps: z.number().min(0),
+    /** Share of each batch replaced by adversarial examples, in [0, 1]. */
+    share: z.number().min(0).max(1).default(0.5),
+    norm: z.enum(['linf', 'l2']).default('linf'),
+    /** PGD: steps and step size (default 10 steps of 2.5 eps / steps). */
+    steps: positiveInt.optional(),
+    step_size: z.number().positive().optional(),
+  })
+  .strict();
+
+/** Robust accuracy of the global model on the central test set under attacks, per round. */
+export const RobustEvalSchema = z
+  .object({
+    attacks: z.array(attackKind).min(1).default(['fgsm']),
+    epsilons: z.array(z.number().min(0)).min(1).default(DEFAULT_EPSILONS),
+    norm: z.enum(['linf', 'l2']).default('linf'),
+    steps: positiveInt.optional(),
+    /** Test samples attacked (the first ones of the central test set). */
+    limit: positiveInt.default(500),
+  })
+  .strict();
+
 export const EvaluationSchema = z
   .object({
     /** Evaluate the global model on the central test set after every `every` rounds. */
@@ -51,6 +84,7 @@ export const EvaluationSchema = z
     every: positiveInt.default(1),
     /** Cap on central test samples (the full test split by default). */
     test_limit: positiveInt.optional(),
+    robust: RobustEvalSchema.optional(),
   })
   .strict();
 
@@ -93,9 +127,12 @@ export const RunConfigSchema = z
     }),
     local: TrainSchema,
     evaluation: EvaluationSchema.default({ central: true, every: 1 }),
+    adversarial: AdversarialSchema.optional(),
     pipeline: z.array(PipelineStepSchema).default([]),
     runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
     sweep: SweepSchema.optional(),
+    /** A paper-specific report a sweep writes beside summary.html (`qfal`: qfal.html). */
+    report: z.enum(['qfal']).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -106,3 +106,24 @@ test('kill -9 of a real qfl run, then --resume, ends with the same model as an u
   assert.equal(readCheckpoint(runDir)!.round, 6);
   assert.deepEqual([...readCheckpoint(runDir)!.params], [...readCheckpoint(whole)!.params]);
 });
+
+test('federated adversarial training: the chosen share of clients trains on attacks; robust accuracy is recorded per round', async () => {
+  const config = smallConfig({
+    federation: { clients: 5, rounds: 2 },
+    adversarial: { coverage: 0.4, attack: 'fgsm', eps: 0.1, share: 0.5 },
+    evaluation: { robust: { attacks: ['fgsm', 'pgd'], epsilons: [0, 0.05, 0.3], limit: 20, steps: 2 } },
+  });
+  const dir = tmp();
+  const plain = await runFederation({ config: smallConfig({ federation: { clients: 5, rounds: 2 } }), runDir: tmp() });
+  const adv = await runFederation({ config, runDir: dir });
+  // Adversarial batches change what the chosen clients learn.
+  assert.notDeepEqual([...adv.params], [...plain.params]);
+  const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal((lines[0]!['adversarialClients'] as number[]).length, 2);
+  const round = lines.find((e) => e['type'] === 'round') as { robust: { attack: string; points: { eps: number; accuracy: number }[] }[]; central: { accuracy: number } };
+  assert.deepEqual(round.robust.map((r) => r.attack), ['fgsm', 'pgd']);
+  assert.deepEqual(round.robust[0]!.points.map((p) => p.eps), [0, 0.05, 0.3]);
+  // Quantum-state attacks at radius 0 leave the accuracy as it is.
+  for (const r of round.robust) assert.ok(r.points[0]!.accuracy >= 0 && r.points[0]!.accuracy <= 1);
+  assert.equal(round.robust[0]!.points[0]!.accuracy, round.robust[1]!.points[0]!.accuracy);
+});

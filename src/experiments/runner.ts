@@ -10,8 +10,11 @@ import type { Strategy } from '../fl/strategy.js';
 import { evaluate } from '../models/train.js';
 import { fail, QflError } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/random.js';
-import { appRef, createClientApp, type AppConfig } from './client-app.js';
-import type { EndEvent, RoundEvent, RunEvent, StartEvent } from './events.js';
+import { adversarialClients, appRef, attackMethod, createClientApp, type AppConfig, type ExperimentApp } from './client-app.js';
+import { take } from '../data/dataset.js';
+import type { Sequential } from '../models/sequential.js';
+import { robustAccuracy } from '../security/attacks/robustness.js';
+import type { EndEvent, RobustResult, RoundEvent, RunEvent, StartEvent } from './events.js';
 import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
 import { validate } from './validate.js';
@@ -42,7 +45,14 @@ export interface RunResult {
 }
 
 const now = () => new Date().toISOString();
-const appConfigOf = (c: RunConfig): AppConfig => ({ seed: c.seed, data: c.data, model: c.model, federation: c.federation, evaluation: c.evaluation });
+const appConfigOf = (c: RunConfig): AppConfig => ({
+  seed: c.seed,
+  data: c.data,
+  model: c.model,
+  federation: c.federation,
+  evaluation: c.evaluation,
+  ...(c.adversarial ? { adversarial: c.adversarial } : {}),
+});
 
 /** The resolved config, as written to (and compared with) the run directory's config.yaml. */
 export function configYaml(c: RunConfig): string {
@@ -132,6 +142,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
     clients: app.numClients,
     parameters: model.paramCount,
     ...(checkpoint ? { resumedAfterRound: checkpoint.round } : {}),
+    ...(config.adversarial ? { adversarialClients: [...adversarialClients(config)].sort((a, b) => a - b) } : {}),
   };
   emit(start);
 
@@ -197,6 +208,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
       }
       const c = strategy.evaluate?.(round, params);
       const centralEval = c ? { loss: c.loss, accuracy: c.metrics['accuracy'] ?? NaN } : undefined;
+      const robust = c && config.evaluation.robust ? robustEval(config, app, model, params, round) : undefined;
       if (centralEval) last = centralEval;
       else if (clientEval) last = { loss: clientEval.loss, accuracy: clientEval.accuracy };
       const tEnd = performance.now();
@@ -224,6 +236,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         })),
         ...(clientEval ? { evaluate: clientEval } : {}),
         ...(centralEval ? { central: centralEval } : {}),
+        ...(robust ? { robust } : {}),
         bytes: {
           down: fitIns.reduce((s, i) => s + i.params.byteLength, 0) + evalBytes,
           up: results.reduce((s, r) => s + r.update.byteLength, 0),
@@ -242,6 +255,20 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   const end: EndEvent = { type: 'end', time: now(), rounds: done, seconds: elapsed, ...(last ? { final: last } : {}) };
   if (!stopped) emit(end);
   return { runDir, rounds: done, params, ...(last ? { final: last } : {}), stopped };
+}
+
+/**
+ * Accuracy of the global model under each configured attack and radius, on
+ * the first `limit` central test samples (a seeded stream per round).
+ */
+function robustEval(config: RunConfig, app: ExperimentApp, model: Sequential, params: Float64Array, round: number): RobustResult[] {
+  const r = config.evaluation.robust!;
+  model.setParams(params);
+  const test = take(app.centralTest(), Math.min(r.limit, app.centralTest().n));
+  return r.attacks.map((attack, k) => ({
+    attack,
+    points: robustAccuracy(model, test, { ...attackMethod(app.attackSpace, app.range, { attack, norm: r.norm, steps: r.steps }), epsilons: r.epsilons }, new Rng(deriveSeed(config.seed, 13, round, k))),
+  }));
 }
 
 function eta(elapsed: number, roundsDone: number): { secondsPerRound?: number } {

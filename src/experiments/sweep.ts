@@ -5,7 +5,9 @@ import { validate } from './validate.js';
 /**
  * Sweeps: a `sweep:` block names a grid over dotted config keys and optional
  * repeated seeds; every combination is one point, a full run config of its
- * own, validated like any config.
+ * own, validated like any config. A grid key listing several comma-separated
+ * keys takes tuples and sets them together (`model.embedding,data.downsample:
+ * [[amplitude, [4, 4]], [angle, [2, 2]]]`).
  */
 export interface SweepPointConfig {
   /** A readable, filesystem-safe label: `strategy.name=fedprox,seed=2`. */
@@ -33,9 +35,17 @@ const safe = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) 
 export function expandSweep(config: RunConfig): SweepPointConfig[] {
   const { sweep, ...base } = config;
   if (!sweep) return [{ label: config.name, overrides: {}, config }];
-  const keys = Object.keys(sweep.grid);
   let combos: Record<string, unknown>[] = [{}];
-  for (const key of keys) combos = combos.flatMap((c) => sweep.grid[key]!.map((v) => ({ ...c, [key]: v })));
+  for (const [key, values] of Object.entries(sweep.grid)) {
+    // 'a.b,c.d': [[1, 2], [3, 4]] sets a.b and c.d together (zipped), not as a product.
+    const keys = key.split(',').map((k) => k.trim());
+    const settings = values.map((v, i) => {
+      if (keys.length === 1) return { [keys[0]!]: v };
+      if (!Array.isArray(v) || v.length !== keys.length) fail(`sweep.grid.${key}[${i}]`, `must list ${keys.length} values, one per key`);
+      return Object.fromEntries(keys.map((k, j) => [k, (v as unknown[])[j]]));
+    });
+    combos = combos.flatMap((c) => settings.map((set) => ({ ...c, ...set })));
+  }
   if (sweep.seeds) combos = combos.flatMap((c) => sweep.seeds!.map((s) => ({ ...c, seed: s })));
   return combos.map((overrides) => {
     const raw = structuredClone(base) as Record<string, unknown>;

@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readConfig } from '../../experiments/config.js';
+import { writePaperReport } from '../../experiments/papers/index.js';
+import { RunConfigSchema } from '../../experiments/run-schema.js';
 import { EVENTS_FILE, findSweepPoints, isRunDir, writeRunReport, writeSweepReport } from '../../experiments/report/index.js';
 import { fail } from '../../util/errors.js';
 
@@ -51,8 +55,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const points = findSweepPoints(dir);
   if (points.length === 0) {
-    fail(dir, `has no ${EVENTS_FILE}, and no subdirectory has one; expected a run directory written by 'qfl run' or a sweep directory written by 'qfl sweep'`);
+    fail(dir, `has no ${EVENTS_FILE}, and no subdirectory has one; expected a run directory written by 'qfl run' or a sweep directory written by 'qfl run'`);
   }
   console.log(await writeSweepReport(dir, points, options));
+  // A sweep that asked for a paper's report (sweep.yaml `report:`) gets it again.
+  const sweepConfig = join(dir, 'sweep.yaml');
+  if (existsSync(sweepConfig)) {
+    const paper = await writePaperReport(readConfig(sweepConfig, RunConfigSchema), dir, points);
+    if (paper) console.log(paper);
+  }
   return 0;
 }

@@ -10,6 +10,7 @@ import { readRunEvents, summarizeRun, summaryCsv, summaryRow, writeRunReport, wr
 import { RunConfigSchema, type RunConfig } from '../../experiments/run-schema.js';
 import { configYaml, runFederation } from '../../experiments/runner.js';
 import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
+import { writePaperReport } from '../../experiments/papers/index.js';
 import { fail } from '../../util/errors.js';
 
 const HELP = `usage: qfl run CONFIG.yaml [options]
@@ -99,6 +100,8 @@ const isComplete = (dir: string) => existsSync(join(dir, 'events.jsonl')) && sum
 async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean): Promise<number> {
   const points = expandSweep(config);
   mkdirSync(sweepDir, { recursive: true });
+  // The sweep's own resolved config, so that `qfl report` can redo its paper report.
+  writeFileSync(join(sweepDir, 'sweep.yaml'), configYaml(config));
   const parallel = config.sweep?.parallel ?? availableParallelism();
   const log = (s: string) => quiet || process.stderr.write(s + '\n');
   log(`sweep ${config.name}: ${points.length} points, ${parallel} at a time, in ${sweepDir}`);
@@ -145,7 +148,11 @@ async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean): Pr
   const rows = sweepPoints.map((p) => summaryRow(p, summarizeRun(existsSync(join(sweepDir, p.dir, 'events.jsonl')) ? readRunEvents(join(sweepDir, p.dir)) : undefined)));
   writeFileSync(join(sweepDir, 'summary.csv'), summaryCsv(rows));
   const report = await writeSweepReport(sweepDir, sweepPoints);
-  console.log(`sweep done: ${points.length - failed}/${points.length} points. Summary: ${resolve(sweepDir, 'summary.csv')}; report: ${report}`);
+  const extra = await writePaperReport(config, sweepDir, sweepPoints);
+  console.log(
+    `sweep done: ${points.length - failed}/${points.length} points. Summary: ${resolve(sweepDir, 'summary.csv')}; report: ${report}` +
+      (extra ? `; ${config.report} report: ${extra}` : ''),
+  );
   return failed > 0 ? 1 : 0;
 }
 

@@ -65,7 +65,7 @@ pre { background: #f6f6f6; padding: .8em 1em; overflow-x: auto; font-size: 13px;
 a { color: #2a5d9f; }
 `;
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -81,7 +81,7 @@ ${body}
 `;
 }
 
-function plotsSection(plots: readonly Plot[]): string {
+export function plotsSection(plots: readonly Plot[]): string {
   if (plots.length === 0) return '<h2>Plots</h2>\n<p>No rounds recorded yet: nothing to plot.</p>';
   const figs = plots.map((p) => {
     const caption = p.png ? `<figcaption><a href="${escapeHtml(p.png)}">${escapeHtml(p.png)}</a></figcaption>` : '';
@@ -90,7 +90,7 @@ function plotsSection(plots: readonly Plot[]): string {
   return `<h2>Plots</h2>\n${figs.join('\n')}`;
 }
 
-function keyValueTable(rows: readonly (readonly [string, string])[]): string {
+export function keyValueTable(rows: readonly (readonly [string, string])[]): string {
   const trs = rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`);
   return `<table>\n${trs.join('\n')}\n</table>`;
 }
