@@ -135,7 +135,7 @@ function charts(points: readonly QfalPoint[], attack: string): { name: string; s
   const base = points.filter((p) => p.variant === 'base');
   const clean = base.map((p) => ({ clients: p.clients, coverage: `${p.coverage * 100} %`, accuracy: p.clean }));
   const robust = base.flatMap((p) =>
-    (p.robust[attack] ?? []).map((q) => ({ clients: `${p.clients} clients`, coverage: `${p.coverage * 100} %`, eps: q.eps, accuracy: q.accuracy })),
+    (p.robust[attack] ?? []).map((q) => ({ clients: p.clients, coverage: `${p.coverage * 100} %`, eps: q.eps, accuracy: q.accuracy })),
   );
   const heat = robust.map((r) => ({ ...r, eps: String(r.eps) }));
   const variants = points.flatMap((p) => (p.robust[attack] ?? []).map((q) => ({ variant: `${p.variant}, ${p.coverage * 100} %`, eps: q.eps, accuracy: q.accuracy, clients: p.clients })));
@@ -160,7 +160,7 @@ function charts(points: readonly QfalPoint[], attack: string): { name: string; s
       spec: {
         title: { text: `Robust accuracy vs epsilon (${attack.toUpperCase()} at test time)`, subtitle: 'one curve per adversarial coverage, one panel per client count' },
         data: { values: robust },
-        facet: { column: { field: 'clients', type: 'nominal', title: null, sort: null } },
+        facet: { column: { field: 'clients', type: 'ordinal', title: 'clients', sort: 'ascending' } },
         spec: {
           width: 220,
           height: 200,
@@ -178,7 +178,7 @@ function charts(points: readonly QfalPoint[], attack: string): { name: string; s
       spec: {
         title: { text: 'Robust accuracy: coverage x epsilon', subtitle: `${attack.toUpperCase()} at test time, one panel per client count` },
         data: { values: heat },
-        facet: { column: { field: 'clients', type: 'nominal', title: null, sort: null } },
+        facet: { column: { field: 'clients', type: 'ordinal', title: 'clients', sort: 'ascending' } },
         spec: {
           width: 200,
           height: 120,
