@@ -1,0 +1,78 @@
+import { fail } from '../../util/errors.js';
+import type { Rng } from '../../util/random.js';
+
+/**
+ * The standard normal quantile Phi^{-1}(p), by P. J. Acklam's rational
+ * approximation (relative error below 1.2e-9) — enough for test thresholds.
+ * Example: normalQuantile(0.975) = 1.959964.
+ */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) fail('p', `must be in (0, 1), got ${p}`);
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p < lo || p > 1 - lo) {
+    const q = Math.sqrt(-2 * Math.log(p < lo ? p : 1 - p));
+    const x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    return p < lo ? x : -x;
+  }
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
+}
+
+/**
+ * Draws the mean of `shots` +-1 outcomes of a Pauli measurement whose exact
+ * expectation is `value` (each outcome is +1 with probability (1 + value) / 2):
+ * an exact binomial draw by inverting its CDF, built once (O(shots)) so that
+ * each draw costs one uniform and a binary search.
+ */
+export class ShotSampler {
+  private readonly cdf: Float64Array;
+
+  constructor(
+    value: number,
+    readonly shots: number,
+  ) {
+    if (!Number.isInteger(shots) || shots < 1) fail('shots', `must be a positive integer, got ${shots}`);
+    if (!(Math.abs(value) <= 1 + 1e-9)) fail('value', `an expectation of a Pauli word must be in [-1, 1], got ${value}`);
+    const p = Math.min(1, Math.max(0, (1 + value) / 2));
+    const n = shots;
+    const pmf = new Float64Array(n + 1);
+    if (p === 0 || p === 1) {
+      pmf[p === 0 ? 0 : n] = 1;
+    } else {
+      // Start at the mode and walk outwards with pmf(k+1) / pmf(k) = (n-k)/(k+1) * p/(1-p).
+      const r = p / (1 - p);
+      const mode = Math.min(n, Math.floor((n + 1) * p));
+      pmf[mode] = 1;
+      for (let k = mode; k < n; k++) pmf[k + 1] = (pmf[k]! * (n - k) * r) / (k + 1);
+      for (let k = mode; k > 0; k--) pmf[k - 1] = (pmf[k]! * k) / ((n - k + 1) * r);
+    }
+    this.cdf = new Float64Array(n + 1);
+    let acc = 0;
+    for (let k = 0; k <= n; k++) this.cdf[k] = acc += pmf[k]!;
+    for (let k = 0; k <= n; k++) this.cdf[k] = this.cdf[k]! / acc;
+  }
+
+  /** One estimate: 2 k / shots - 1 with k ~ Binomial(shots, (1 + value) / 2). */
+  draw(rng: Rng): number {
+    const u = rng.uniform();
+    let lo = 0;
+    let hi = this.shots;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cdf[mid]! > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return (2 * lo) / this.shots - 1;
+  }
+}
+
+/** Plug-in variance of a shot estimate, floored so that estimates of exactly +-1 still get a spread. */
+export const shotVariance = (estimate: number, shots: number): number => Math.max(1 - estimate * estimate, 1 / shots) / shots;
