@@ -3,6 +3,7 @@ import { partition } from '../data/partition.js';
 import type { ClientApp, ClientAppRef } from '../fl/client-app.js';
 import type { Sequential } from '../models/sequential.js';
 import { adversarialBatchTransform } from '../security/attacks/adversarial-training.js';
+import { attackHooks } from '../security/byzantine/config.js';
 import type { AttackKind, AttackMethod, AttackSpace } from '../security/attacks/craft.js';
 import { fail } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/random.js';
@@ -10,7 +11,7 @@ import { buildModel, loadData } from './build.js';
 import type { RunConfig } from './run-schema.js';
 
 /** The part of a run config a client needs (JSON, sent to worker threads). */
-export type AppConfig = Pick<RunConfig, 'seed' | 'data' | 'model' | 'federation' | 'evaluation' | 'adversarial'>;
+export type AppConfig = Pick<RunConfig, 'seed' | 'data' | 'model' | 'federation' | 'evaluation' | 'adversarial' | 'attacks'>;
 
 /** The experiments' client app: the configured data set, partitioned, and the configured model. */
 export interface ExperimentApp extends ClientApp {
@@ -70,18 +71,20 @@ export function createClientApp(raw: unknown): ExperimentApp {
   const attackSpace: AttackSpace = config.data.name === 'mnist' ? 'input' : 'state';
   const adversarial = adversarialClients(config);
   const central = config.evaluation.test_limit !== undefined ? take(test, Math.min(test.n, config.evaluation.test_limit)) : test;
+  const hooks = attackHooks(config.attacks ?? [], { numClients: clients, seed: config.seed });
   const check = (id: number) => {
     if (!Number.isInteger(id) || id < 0 || id >= clients) fail('clientId', `must be in [0, ${clients}), got ${id}`);
   };
   return {
     numClients: clients,
-    trainData: (id) => (check(id), local[id]!.train),
+    trainData: (id) => (check(id), hooks.poisonData(id, local[id]!.train)),
     testData: (id) => (check(id), local[id]!.test),
     model: (): Sequential => buildModel(config.model, train),
     centralTest: () => central,
     partitionSizes: () => local.map((l) => l.train.n),
     range,
     attackSpace,
+    ...(hooks.malicious.length > 0 ? { attackUpdate: hooks.attackUpdate } : {}),
     batchTransform: (id, model, rng) => {
       const a = config.adversarial;
       if (!a || !adversarial.has(id) || a.share === 0) return undefined;
@@ -110,6 +113,7 @@ export function appRef(config: AppConfig): ClientAppRef {
       federation: config.federation,
       evaluation: config.evaluation,
       ...(config.adversarial ? { adversarial: config.adversarial } : {}),
+      attacks: config.attacks,
     },
   };
 }

@@ -18,6 +18,8 @@ export interface StartEvent {
   readonly resumedAfterRound?: number;
   /** Clients that train on adversarial examples (federated adversarial training). */
   readonly adversarialClients?: readonly number[];
+  /** Byzantine clients (config `attacks`). */
+  readonly maliciousClients?: readonly number[];
 }
 
 /** Accuracy on the central test set under one attack, per perturbation radius. */
@@ -53,6 +55,22 @@ export interface RoundEvent {
   readonly evaluate?: { readonly loss: number; readonly accuracy: number; readonly clients: number };
   /** Server-side evaluation of the new global model on the central test set. */
   readonly central?: { readonly loss: number; readonly accuracy: number };
+  /** Secure aggregation this round: quantization, survivors, key use and traffic. */
+  readonly secure?: {
+    readonly bits: number;
+    readonly modulusBits: number;
+    readonly survivors: number;
+    readonly dropped: readonly number[];
+    readonly keyBits: number;
+    readonly keyWaitSeconds: number;
+    /** The quantized vectors' bytes (the rest of bytes.up is protocol messages) and float32's. */
+    readonly bytesUpPayload: number;
+    readonly bytesUpFloat32: number;
+  };
+  /** Client-level DP this round: the privacy spent so far and the noise used. */
+  readonly dp?: { readonly epsilon: number; readonly delta: number; readonly clipNorm: number; readonly noiseStd: number };
+  /** Share of non-target test images carrying the trigger that the model sends to the target class. */
+  readonly backdoor?: { readonly target: number; readonly successRate: number; readonly cleanRate: number };
   /** Robust accuracy of the new global model under attack (evaluation.robust). */
   readonly robust?: readonly RobustResult[];
   /** Bytes sent to clients (down) and received from them (up) this round. */

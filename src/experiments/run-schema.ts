@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { AttackSchema } from '../security/byzantine/config.js';
+import { DpSchema } from '../security/dp/central.js';
+import { RobustAggregatorSchema } from '../security/robust/registry.js';
 import { DataSchema, ModelSchema, TrainSchema } from './schema.js';
 
 /**
@@ -41,6 +44,8 @@ export const StrategySchema = z
     beta1: z.number().min(0).lt(1).optional(),
     beta2: z.number().min(0).lt(1).optional(),
     tau: z.number().positive().optional(),
+    /** A robust aggregation rule in place of the weighted mean (median, trimmed_mean, krum, ...). */
+    aggregator: RobustAggregatorSchema.optional(),
   })
   .strict();
 
@@ -88,6 +93,27 @@ export const EvaluationSchema = z
   })
   .strict();
 
+/** Quantized, QKD-masked secure aggregation (QuNetQFL, paper 002). */
+export const SecureAggregationSchema = z
+  .object({
+    /** Bits per quantized coordinate. */
+    bits: z.union([z.literal(4), z.literal(8), z.literal(16), z.literal(32)]).default(8),
+    /** Deltas are clipped to [-clip, clip] (the server's quantization range). */
+    clip: z.number().positive().default(0.5),
+    rounding: z.enum(['deterministic', 'stochastic']).default('stochastic'),
+    /** false: quantize only, without masks or keys (the traffic comparison without the protocol). */
+    mask: z.boolean().default(true),
+    /** Fraction of a round's clients that must survive for the sum to be recovered. */
+    threshold: z.number().gt(0).max(1).default(0.6),
+    /** Probability that a client drops after masking (simulated). */
+    dropout: z.number().min(0).lt(1).default(0),
+    /** QKD key rate per client pair, bits per second of simulated time (paper 002: 32.8 kbps). */
+    key_rate_bps: z.number().positive().default(32_800),
+    /** A round that lacks key waits for it (simulated time, recorded) or stops the run. */
+    on_key_shortage: z.enum(['wait', 'refuse']).default('wait'),
+  })
+  .strict();
+
 export const PipelineStepSchema = z.object({ type: z.string() }).passthrough();
 
 export const RuntimeSchema = z
@@ -128,11 +154,17 @@ export const RunConfigSchema = z
     local: TrainSchema,
     evaluation: EvaluationSchema.default({ central: true, every: 1 }),
     adversarial: AdversarialSchema.optional(),
+    /** null (or absent): plain aggregation of float updates. */
+    secure_aggregation: SecureAggregationSchema.nullable().optional(),
+    /** Malicious clients: what they do and which ones (fraction or ids). */
+    attacks: z.array(AttackSchema).default([]),
+    /** Client-level central DP (DP-FedAvg): clipping, Gaussian noise on the mean, RDP accounting. */
+    dp: DpSchema.optional(),
     pipeline: z.array(PipelineStepSchema).default([]),
     runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
     sweep: SweepSchema.optional(),
     /** A paper-specific report a sweep writes beside summary.html (`qfal`: qfal.html). */
-    report: z.enum(['qfal']).optional(),
+    report: z.enum(['qfal', 'qunetqfl']).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -142,6 +174,17 @@ export const RunConfigSchema = z
         path: ['strategy', 'min_fit_clients'],
         message: `must be at most federation.clients (${c.federation.clients})`,
       });
+    }
+    const robust = c.strategy.aggregator && c.strategy.aggregator.name !== 'mean';
+    if (c.secure_aggregation && (robust || c.dp)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secure_aggregation'],
+        message: `cannot be combined with ${robust ? 'a robust aggregator' : 'central DP'}: it needs single updates, which secure aggregation hides (use distributed noise or a local_dp pipeline step)`,
+      });
+    }
+    if (robust && c.dp) {
+      ctx.addIssue({ code: 'custom', path: ['dp'], message: 'central DP averages clipped updates itself; it cannot be combined with strategy.aggregator' });
     }
     if (c.strategy.name === 'fedprox' && c.strategy.mu === undefined) {
       ctx.addIssue({ code: 'custom', path: ['strategy', 'mu'], message: 'fedprox needs mu (the proximal weight)' });

@@ -6,6 +6,7 @@ import { createExecutor, type Executor } from '../fl/executor.js';
 import type { EvaluateRes, FitRes } from '../fl/messages.js';
 import { createPipeline, isFailure, receiveUpdates } from '../fl/pipeline.js';
 import { createStrategy } from '../fl/strategies/index.js';
+import { SecureAggregator, type SecureRoundStats } from '../fl/secure.js';
 import type { Strategy } from '../fl/strategy.js';
 import { evaluate } from '../models/train.js';
 import { fail, QflError } from '../util/errors.js';
@@ -14,6 +15,9 @@ import { adversarialClients, appRef, attackMethod, createClientApp, type AppConf
 import { take } from '../data/dataset.js';
 import type { Sequential } from '../models/sequential.js';
 import { robustAccuracy } from '../security/attacks/robustness.js';
+import { backdoorSuccessRate, type Trigger } from '../security/byzantine/backdoor.js';
+import { attackHooks } from '../security/byzantine/config.js';
+import { createDefense } from './defense.js';
 import type { EndEvent, RobustResult, RoundEvent, RunEvent, StartEvent } from './events.js';
 import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
@@ -52,6 +56,7 @@ const appConfigOf = (c: RunConfig): AppConfig => ({
   federation: c.federation,
   evaluation: c.evaluation,
   ...(c.adversarial ? { adversarial: c.adversarial } : {}),
+  attacks: c.attacks,
 });
 
 /** The resolved config, as written to (and compared with) the run directory's config.yaml. */
@@ -96,7 +101,13 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   const model = app.model();
   const central = app.centralTest();
   const every = config.evaluation.every;
-  const strategy: Strategy = createStrategy(config.strategy, {
+  // The aggregation rule: robust rules and DP-FedAvg replace the weighted mean
+  // (the strategy's aggregator seam); their per-round reports go into the events.
+  const defense = createDefense(config, app.numClients);
+  const { aggregator: _ignored, ...strategySpec } = config.strategy;
+  void _ignored;
+  const strategy: Strategy = createStrategy(strategySpec, {
+    ...(defense.aggregator ? { aggregator: defense.aggregator } : {}),
     local: {
       epochs: config.local.epochs,
       batchSize: config.local.batch_size,
@@ -124,7 +135,9 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   if (checkpoint) {
     if (checkpoint.params.length !== model.paramCount) fail('--resume', `checkpoint has ${checkpoint.params.length} parameters, the model ${model.paramCount}`);
     params = checkpoint.params;
-    strategy.setState(checkpoint.strategyState);
+    const saved = checkpoint.strategyState as { strategy: unknown; defense?: unknown };
+    strategy.setState(saved.strategy);
+    defense.setState(saved.defense);
     rng.setState(checkpoint.rngState);
     startRound = checkpoint.round + 1;
     elapsed = checkpoint.elapsedSeconds;
@@ -143,6 +156,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
     parameters: model.paramCount,
     ...(checkpoint ? { resumedAfterRound: checkpoint.round } : {}),
     ...(config.adversarial ? { adversarialClients: [...adversarialClients(config)].sort((a, b) => a - b) } : {}),
+    ...(config.attacks.length > 0 ? { maliciousClients: [...attackHooks(config.attacks, { numClients: app.numClients, seed: config.seed }).malicious] } : {}),
   };
   emit(start);
 
@@ -151,6 +165,21 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
     pipeline: config.pipeline,
   });
   const timeoutMs = config.runtime.client_timeout_s * 1000;
+  const sa = config.secure_aggregation;
+  const secure = sa
+    ? new SecureAggregator({
+        bits: sa.bits,
+        clip: sa.clip,
+        rounding: sa.rounding,
+        mask: sa.mask,
+        threshold: sa.threshold,
+        dropout: sa.dropout,
+        clients: app.numClients,
+        keyRateBps: sa.key_rate_bps,
+        onKeyShortage: sa.on_key_shortage,
+        seed: config.seed,
+      })
+    : undefined;
   let last: { loss: number; accuracy: number } | undefined;
   let stopped = false;
   let round = startRound;
@@ -192,7 +221,16 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         o.progress?.log(`round ${round}: ${failures.length} client(s) failed, retrying (${attempt}/${config.runtime.retries})`);
       }
       const tFit = performance.now();
-      const agg = strategy.aggregateFit(round, params, results, failures);
+      let secureStats: SecureRoundStats | undefined;
+      let toAggregate = results;
+      if (secure) {
+        // The server only learns the sum of the masked, quantized deltas: one mean result.
+        const s = await secure.aggregate(round, results);
+        secureStats = s.stats;
+        failures = [...failures, ...s.failures];
+        toAggregate = s.result ? [s.result] : [];
+      }
+      const agg = strategy.aggregateFit(round, params, toAggregate, failures);
       if (agg) params = agg.params;
       const tAgg = performance.now();
 
@@ -209,6 +247,8 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
       const c = strategy.evaluate?.(round, params);
       const centralEval = c ? { loss: c.loss, accuracy: c.metrics['accuracy'] ?? NaN } : undefined;
       const robust = c && config.evaluation.robust ? robustEval(config, app, model, params, round) : undefined;
+      const defenseReport = defense.report(round, fitIns.length, results.map((r) => r.clientId));
+      const backdoor = c ? backdoorEval(config, app, model, params) : undefined;
       if (centralEval) last = centralEval;
       else if (clientEval) last = { loss: clientEval.loss, accuracy: clientEval.accuracy };
       const tEnd = performance.now();
@@ -237,14 +277,30 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         ...(clientEval ? { evaluate: clientEval } : {}),
         ...(centralEval ? { central: centralEval } : {}),
         ...(robust ? { robust } : {}),
+        ...(defenseReport.dp ? { dp: defenseReport.dp } : {}),
+        ...(backdoor ? { backdoor } : {}),
+        ...(secureStats
+          ? {
+              secure: {
+                bits: secureStats.bits,
+                modulusBits: secureStats.modulusBits,
+                survivors: secureStats.survivors,
+                dropped: secureStats.dropped,
+                keyBits: secureStats.keyBits,
+                keyWaitSeconds: secureStats.keyWaitSeconds,
+                bytesUpPayload: secureStats.bytesUpPayload,
+                bytesUpFloat32: secureStats.bytesUpFloat32,
+              },
+            }
+          : {}),
         bytes: {
-          down: fitIns.reduce((s, i) => s + i.params.byteLength, 0) + evalBytes,
-          up: results.reduce((s, r) => s + r.update.byteLength, 0),
+          down: fitIns.reduce((s, i) => s + i.params.byteLength, 0) + evalBytes + (secureStats?.bytesDown ?? 0),
+          up: secureStats ? secureStats.bytesUp : results.reduce((s, r) => s + r.update.byteLength, 0),
         },
-        metrics: agg?.metrics ?? {},
+        metrics: { ...(agg?.metrics ?? {}), ...defenseReport.metrics },
       };
       emit(event);
-      writeCheckpoint(runDir, { version: 1, round, params, strategyState: strategy.getState(), rngState: rng.getState(), elapsedSeconds: elapsed });
+      writeCheckpoint(runDir, { version: 1, round, params, strategyState: { strategy: strategy.getState(), defense: defense.getState() }, rngState: rng.getState(), elapsedSeconds: elapsed });
       o.progress?.log(roundLine(config.name, event, config.federation.rounds));
     }
   } finally {
@@ -269,6 +325,16 @@ function robustEval(config: RunConfig, app: ExperimentApp, model: Sequential, pa
     attack,
     points: robustAccuracy(model, test, { ...attackMethod(app.attackSpace, app.range, { attack, norm: r.norm, steps: r.steps }), epsilons: r.epsilons }, new Rng(deriveSeed(config.seed, 13, round, k))),
   }));
+}
+
+/** Backdoor success on the central test set when some client plants a backdoor. */
+function backdoorEval(config: RunConfig, app: ExperimentApp, model: Sequential, params: Float64Array): RoundEvent['backdoor'] {
+  const spec = config.attacks.find((a) => a.kind === 'backdoor');
+  if (!spec || spec.kind !== 'backdoor') return undefined;
+  model.setParams(params);
+  const test = app.centralTest();
+  const r = backdoorSuccessRate((x, b) => model.forward(x, b), test, (spec.trigger ?? {}) as Trigger, spec.target);
+  return { target: spec.target, successRate: r.rate, cleanRate: r.cleanRate };
 }
 
 function eta(elapsed: number, roundsDone: number): { secondsPerRound?: number } {

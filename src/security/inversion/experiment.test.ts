@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { imageShape, inversionExperiment, vqcGrid, type InversionExperimentSpec } from './experiment.js';
+
+const spec: InversionExperimentSpec = {
+  seed: 4,
+  models: [{ kind: 'mlp', hidden: [8], features: 4 }, ...vqcGrid([4], [4])],
+  defenses: [[], [{ kind: 'secagg', clients: 4 }], [{ kind: 'quantize', bits: 1 }]],
+  data: { source: 'synthetic' },
+  attack: { iterations: 120, restarts: 2 },
+};
+
+test('inversionExperiment: one row per cell, deterministic, defenses hurt the attack', () => {
+  const rows = inversionExperiment(spec);
+  assert.equal(rows.length, 2 * 3);
+  assert.deepEqual(inversionExperiment(spec), rows);
+  for (const model of ['mlp', 'vqc'] as const) {
+    const [none, secagg, q1] = rows.filter((r) => r.model === model);
+    assert.equal(none!.defense, 'none');
+    assert.ok(none!.mse < 1e-4, `${model} undefended mse ${none!.mse}`);
+    assert.equal(none!.labelSource, 'idlg');
+    assert.equal(none!.labelAccuracy, 1);
+    assert.ok(none!.ssim > 0.99);
+    assert.equal(secagg!.clients, 4);
+    assert.equal(secagg!.labelSource, 'soft');
+    assert.ok(secagg!.mse > 100 * none!.mse, `${model} secagg mse ${secagg!.mse}`);
+    assert.ok(q1!.mse > 10 * none!.mse, `${model} 1-bit mse ${q1!.mse}`);
+    assert.equal(none!.image, '2x2');
+  }
+});
+
+test('imageShape and spec validation', () => {
+  assert.deepEqual(imageShape(16), [4, 4]);
+  assert.deepEqual(imageShape(10), [2, 5]);
+  assert.deepEqual(imageShape(7), [1, 7]);
+  assert.throws(() => inversionExperiment({ ...spec, batchSizes: [0] }), /batchSizes\[0\]/);
+  assert.throws(() => inversionExperiment({ ...spec, updates: [{ kind: 'delta', steps: 1, lr: -1 }] }), /updates\[0\]\.lr/);
+  assert.throws(() => inversionExperiment({ ...spec, defenses: [[{ kind: 'quantize', bits: 40 }]] }), /defenses\[0\]\[0\]\.bits/);
+});
