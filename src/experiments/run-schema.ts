@@ -164,7 +164,7 @@ export const RunConfigSchema = z
     runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
     sweep: SweepSchema.optional(),
     /** A paper-specific report a sweep writes beside summary.html (`qfal`: qfal.html). */
-    report: z.enum(['qfal', 'qunetqfl']).optional(),
+    report: z.enum(['qfal', 'qunetqfl', 'byzantine', 'dp']).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

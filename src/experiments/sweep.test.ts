@@ -35,3 +35,14 @@ test('a bad grid value is reported with the point it belongs to', () => {
   const zipped = validate(RunConfigSchema, { ...base, sweep: { grid: { 'model.embedding,model.layers': [['angle']] } } });
   assert.throws(() => expandSweep(zipped), /sweep\.grid\.model\.embedding,model\.layers\[0\]: must list 2 values, one per key/);
 });
+
+test('grid values are copied: a later key writing inside an earlier key object changes only its own point', () => {
+  const config = validate(RunConfigSchema, {
+    ...base,
+    attacks: [{ kind: 'sign_flip', clients: 0 }],
+    sweep: { grid: { 'attacks.0': [{ kind: 'sign_flip', scale: 2 }], 'attacks.0.clients': [0.1, 0.3] } },
+  });
+  const points = expandSweep(config);
+  assert.deepEqual(points.map((p) => p.config.attacks[0]!.clients), [0.1, 0.3]);
+  assert.deepEqual(points.map((p) => p.overrides['attacks.0']), [{ kind: 'sign_flip', scale: 2 }, { kind: 'sign_flip', scale: 2 }]);
+});

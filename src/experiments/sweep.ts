@@ -16,17 +16,21 @@ export interface SweepPointConfig {
   readonly config: RunConfig;
 }
 
-/** Sets a dotted key in a plain object, creating objects on the way. */
+/** Sets a dotted key in a plain object (a numeric part indexes an array), creating objects on the way. */
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
-  let cur: Record<string, unknown> = obj;
+  let cur: Record<string, unknown> | unknown[] = obj;
   keys.slice(0, -1).forEach((k) => {
-    const next = cur[k];
-    if (next === undefined) cur[k] = {};
-    else if (typeof next !== 'object' || next === null || Array.isArray(next)) fail(`sweep.grid.${path}`, `'${k}' is not a section`);
-    cur = cur[k] as Record<string, unknown>;
+    const at = Array.isArray(cur) ? Number(k) : k;
+    if (Array.isArray(cur) && !(Number.isInteger(at) && (at as number) >= 0)) fail(`sweep.grid.${path}`, `'${k}' is not an index of a list`);
+    const holder = cur as Record<string | number, unknown>;
+    const next = holder[at];
+    if (next === undefined) holder[at] = {};
+    else if (typeof next !== 'object' || next === null) fail(`sweep.grid.${path}`, `'${k}' is not a section or a list`);
+    cur = holder[at] as Record<string, unknown> | unknown[];
   });
-  cur[keys[keys.length - 1]!] = value;
+  const last = keys[keys.length - 1]!;
+  (cur as Record<string | number, unknown>)[Array.isArray(cur) ? Number(last) : last] = value;
 }
 
 const safe = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/[^A-Za-z0-9._=-]+/g, '_');
@@ -49,7 +53,8 @@ export function expandSweep(config: RunConfig): SweepPointConfig[] {
   if (sweep.seeds) combos = combos.flatMap((c) => sweep.seeds!.map((s) => ({ ...c, seed: s })));
   return combos.map((overrides) => {
     const raw = structuredClone(base) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(overrides)) setPath(raw, k, v);
+    // Values are copied: a later key may write inside an earlier key's object.
+    for (const [k, v] of Object.entries(overrides)) setPath(raw, k, structuredClone(v));
     const label = Object.entries(overrides).map(([k, v]) => `${k}=${safe(v)}`).join(',') || config.name;
     return { label, overrides, config: validate(RunConfigSchema, raw, `sweep point ${label}`) };
   });

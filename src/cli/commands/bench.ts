@@ -4,6 +4,7 @@ import { fail } from '../../util/errors.js';
 const SUITES: Record<string, { summary: string; run: () => Promise<void> }> = {
   sim: { summary: 'simulator: gate time vs memory floor, classifier forward and adjoint VJP', run: async () => (await import('../../bench/sim.js')).benchSim() },
   fl: { summary: 'federation: one round with 200 clients on MNIST, time split and peak memory', run: async () => (await import('../../bench/fl.js')).benchFl() },
+  secagg: { summary: 'secure aggregation: 200-client round vs plain FedAvg; QKD post-processing throughput', run: async () => (await import('../../bench/secagg.js')).benchSecagg() },
   classical: { summary: 'classical layers: GEMM throughput, one LeNet-5 training step', run: async () => (await import('../../bench/classical.js')).benchClassical() },
 };
 

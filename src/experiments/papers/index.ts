@@ -1,5 +1,7 @@
 import type { SweepPoint } from '../report/summary.js';
 import type { RunConfig } from '../run-schema.js';
+import { writeByzantineReport } from './byzantine.js';
+import { writeDpReport } from './dp.js';
 import { writeQfalReport } from './qfal.js';
 import { writeQunetReport } from './qunetqfl.js';
 
@@ -10,6 +12,10 @@ export async function writePaperReport(config: Pick<RunConfig, 'report' | 'evalu
       return writeQfalReport(sweepDir, points, config.evaluation.robust?.attacks[0] ?? 'fgsm');
     case 'qunetqfl':
       return writeQunetReport(sweepDir, points);
+    case 'byzantine':
+      return writeByzantineReport(sweepDir, points);
+    case 'dp':
+      return writeDpReport(sweepDir, points);
     case undefined:
       return undefined;
   }

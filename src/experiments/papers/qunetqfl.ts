@@ -112,7 +112,7 @@ export async function writeQunetReport(sweepDir: string, points: readonly SweepP
 <table>
 <tr><th>paper 002</th><th>ours</th></tr>
 <tr><td>MNIST, 4-qubit 3-layer HEA with amplitude embedding: accuracy about 97 % at 8 bits</td><td>${escapeHtml(rows.filter((r) => r.scheme.startsWith('8-bit')).map((r) => `${r.clients} clients: ${pct(r.accuracy)}`).join('; ') || 'no 8-bit point')}</td></tr>
-<tr><td>75 % less communication at 8 bits than float32</td><td>${escapeHtml(rows.filter((r) => r.scheme.startsWith('8-bit')).map((r) => `${r.clients} clients: payload ${pct(1 - r.payloadUp / r.float32Up)} less (the working modulus adds log2(clients) bits); whole protocol with key shares: ${pct(1 - r.bytesUp / r.float32Up)} less`).join('; ') || 'no 8-bit point')}</td></tr>
+<tr><td>75 % less communication at 8 bits than float32</td><td>${escapeHtml(rows.filter((r) => r.scheme.startsWith('8-bit')).map((r) => `${r.clients} clients: payload ${pct(1 - r.payloadUp / r.float32Up)} less (the working modulus adds log2(clients) bits); whole protocol with Shamir shares: ${(r.bytesUp / r.float32Up).toFixed(2)}x the float32 bytes`).join('; ') || 'no 8-bit point')}</td></tr>
 <tr><td>key rate above 32.8 kbps for 4 clients sustains training</td><td>${escapeHtml(rows.filter((r) => r.keyBits > 0).map((r) => `${r.clients} clients, ${r.scheme}: ${(r.keyBits / r.rounds).toFixed(0)} key bits per round, ${(r.keyWaitSeconds / r.rounds).toFixed(3)} s per round waiting for key at the configured rate`).join('; ') || 'no masked point')}</td></tr>
 </table>
 <h2>Points</h2>
