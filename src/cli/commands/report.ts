@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { readConfig } from '../../experiments/config.js';
 import { writePaperReport } from '../../experiments/papers/index.js';
 import { RunConfigSchema } from '../../experiments/run-schema.js';
-import { EVENTS_FILE, findSweepPoints, isRunDir, writeRunReport, writeSweepReport } from '../../experiments/report/index.js';
+import { EVENTS_FILE, findSweepPoints, isRunDir, writeRunReport, writeSweepReport, type SweepPoint } from '../../experiments/report/index.js';
+import { expandSweep } from '../../experiments/sweep.js';
 import { fail } from '../../util/errors.js';
 
 /**
@@ -53,15 +54,20 @@ export async function run(argv: string[]): Promise<number> {
     console.log(await writeRunReport(dir, options));
     return 0;
   }
-  const points = findSweepPoints(dir);
+  // A sweep written by `qfl run` keeps its config (sweep.yaml): its points and
+  // their overrides come from it, as when the sweep ran; otherwise they are
+  // found on disk.
+  const sweepConfig = join(dir, 'sweep.yaml');
+  const config = existsSync(sweepConfig) ? readConfig(sweepConfig, RunConfigSchema) : undefined;
+  const points: SweepPoint[] = config
+    ? expandSweep(config).map((p) => ({ label: p.label, dir: p.label, overrides: p.overrides }))
+    : findSweepPoints(dir);
   if (points.length === 0) {
     fail(dir, `has no ${EVENTS_FILE}, and no subdirectory has one; expected a run directory written by 'qfl run' or a sweep directory written by 'qfl run'`);
   }
   console.log(await writeSweepReport(dir, points, options));
-  // A sweep that asked for a paper's report (sweep.yaml `report:`) gets it again.
-  const sweepConfig = join(dir, 'sweep.yaml');
-  if (existsSync(sweepConfig)) {
-    const paper = await writePaperReport(readConfig(sweepConfig, RunConfigSchema), dir, points);
+  if (config) {
+    const paper = await writePaperReport(config, dir, points);
     if (paper) console.log(paper);
   }
   return 0;

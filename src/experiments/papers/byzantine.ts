@@ -57,7 +57,7 @@ function heatmap(title: string, subtitle: string, values: object[], field: strin
       height: 150,
       encoding: {
         x: { field: 'fraction', type: 'ordinal', title: 'attacker fraction', axis: { format: '.0%' } },
-        y: { field: 'aggregator', type: 'nominal', title: null, sort: null },
+        y: { field: 'aggregator', type: 'nominal', title: null, sort: null, axis: { labelLimit: 260 } },
       },
       layer: [
         { mark: 'rect', encoding: { color: { field, type: 'quantitative', title: field, scale: { domain: [0, 1], scheme: field === 'backdoor' ? 'reds' : 'viridis' } } } },
