@@ -92,6 +92,7 @@ export async function writeByzantineReport(sweepDir: string, points: readonly Sw
   });
   const body = `<header><h1>Byzantine clients and robust aggregation</h1>
 <p class="meta">Sweep <code>${escapeHtml(sweepDir)}</code>; ${cells.length} runs. Review: arXiv 2508.11848 (paper 001) asks for integrity attacks and robust aggregation to be measured on quantum models.</p></header>
+<p>Backdoor success is read against its 0 % column: with no attacker at all, the trigger alone already sends that share of images to the target class.</p>
 <h2>FedAvg beside the best robust rule, at the largest attacker fraction</h2>
 <table><tr><th>attack</th><th>attackers</th><th>mean (FedAvg)</th><th>best robust rule</th></tr>
 ${rows.join('\n')}</table>
