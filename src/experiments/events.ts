@@ -66,6 +66,8 @@ export interface RoundEvent {
     /** The quantized vectors' bytes (the rest of bytes.up is protocol messages) and float32's. */
     readonly bytesUpPayload: number;
     readonly bytesUpFloat32: number;
+    /** Distributed DP of this round's sum (per round, not composed): against the server, and against the server with all clients but one. */
+    readonly dp?: { readonly epsilon: number; readonly allButOneEpsilon: number; readonly delta: number; readonly sigma: number };
   };
   /** Client-level DP this round: the privacy spent so far and the noise used. */
   readonly dp?: { readonly epsilon: number; readonly delta: number; readonly clipNorm: number; readonly noiseStd: number };

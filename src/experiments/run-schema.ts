@@ -111,6 +111,11 @@ export const SecureAggregationSchema = z
     key_rate_bps: z.number().positive().default(32_800),
     /** A round that lacks key waits for it (simulated time, recorded) or stops the run. */
     on_key_shortage: z.enum(['wait', 'refuse']).default('wait'),
+    /**
+     * Distributed DP against a server that colludes with clients: each client
+     * clips its delta to L2 norm clip_norm and adds its share of N(0, sigma^2).
+     */
+    noise: z.object({ sigma: z.number().positive(), clip_norm: z.number().positive(), delta: z.number().gt(0).lt(1).default(1e-5) }).strict().optional(),
   })
   .strict();
 

@@ -127,3 +127,40 @@ test('federated adversarial training: the chosen share of clients trains on atta
   for (const r of round.robust) assert.ok(r.points[0]!.accuracy >= 0 && r.points[0]!.accuracy <= 1);
   assert.equal(round.robust[0]!.points[0]!.accuracy, round.robust[1]!.points[0]!.accuracy);
 });
+
+test('secure aggregation: 16-bit masked sums give nearly the plain model; keys, dropouts and traffic are recorded', async () => {
+  const fed = { clients: 4, rounds: 2 };
+  const plain = await runFederation({ config: smallConfig({ federation: fed, strategy: { name: 'fedavg', min_fit_clients: 2 } }), runDir: tmp() });
+  const dir = tmp();
+  const secure = await runFederation({
+    config: smallConfig({ federation: fed, strategy: { name: 'fedavg', min_fit_clients: 2 }, secure_aggregation: { bits: 16, clip: 1, rounding: 'deterministic' } }),
+    runDir: dir,
+  });
+  // The masked mean is unweighted; with equal-sized IID partitions the difference is quantization and weighting only.
+  const gap = Math.max(...secure.params.map((v, i) => Math.abs(v - plain.params[i]!)));
+  assert.ok(gap < 0.05, `secure vs plain parameters differ by ${gap}`);
+  const rounds = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; secure?: { keyBits: number; survivors: number; bits: number } });
+  const r = rounds.filter((e) => e.type === 'round');
+  assert.equal(r.length, 2);
+  for (const e of r) {
+    assert.equal(e.secure!.bits, 16);
+    assert.equal(e.secure!.survivors, 4);
+    assert.ok(e.secure!.keyBits > 0);
+  }
+});
+
+test('secure aggregation refuses a round that lacks key when told to', async () => {
+  const config = smallConfig({
+    federation: { clients: 3, rounds: 1 },
+    strategy: { name: 'fedavg', min_fit_clients: 2 },
+    secure_aggregation: { bits: 8, key_rate_bps: 1, on_key_shortage: 'refuse' },
+  });
+  await assert.rejects(runFederation({ config, runDir: tmp() }), /round 1: secure aggregation lacks key on 3 pair\(s\)/);
+});
+
+test('configs that cannot work together are refused at validation', () => {
+  assert.throws(
+    () => smallConfig({ secure_aggregation: { bits: 8 }, strategy: { name: 'fedavg', aggregator: { name: 'median' } } }),
+    /secure_aggregation: cannot be combined with a robust aggregator/,
+  );
+});

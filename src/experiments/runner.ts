@@ -178,6 +178,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         keyRateBps: sa.key_rate_bps,
         onKeyShortage: sa.on_key_shortage,
         seed: config.seed,
+        ...(sa.noise ? { noise: { sigma: sa.noise.sigma, clipNorm: sa.noise.clip_norm, delta: sa.noise.delta } } : {}),
       })
     : undefined;
   let last: { loss: number; accuracy: number } | undefined;
@@ -290,6 +291,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
                 keyWaitSeconds: secureStats.keyWaitSeconds,
                 bytesUpPayload: secureStats.bytesUpPayload,
                 bytesUpFloat32: secureStats.bytesUpFloat32,
+                ...(secureStats.dp ? { dp: secureStats.dp } : {}),
               },
             }
           : {}),

@@ -1,4 +1,5 @@
 import { KeyPool } from '../qnet/key-pool.js';
+import { addDistributedNoise, distributedDpReport } from '../security/secagg/distributed-dp.js';
 import { secureAggregate } from '../security/secagg/protocol.js';
 import { dequantizeSum, quantize, workingModulus, type QuantBits } from '../security/secagg/quantize.js';
 import { fail, QflError } from '../util/errors.js';
@@ -35,6 +36,12 @@ export interface SecureAggregationOptions {
   readonly keyRateBps: number;
   readonly onKeyShortage: 'wait' | 'refuse';
   readonly seed: number;
+  /**
+   * Distributed DP (the mitigation for a server colluding with clients):
+   * each client clips its delta to L2 norm `clipNorm` and adds Gaussian noise
+   * of std sigma / sqrt(n) before quantization, so the sum carries N(0, sigma^2).
+   */
+  readonly noise?: { readonly sigma: number; readonly clipNorm: number; readonly delta: number };
 }
 
 export interface SecureRoundStats {
@@ -52,6 +59,8 @@ export interface SecureRoundStats {
   readonly bytesUpPayload: number;
   readonly bytesUpFloat32: number;
   readonly bytesDown: number;
+  /** Distributed DP this round: epsilon against the server alone and against the server with all but one client. */
+  readonly dp?: { readonly epsilon: number; readonly allButOneEpsilon: number; readonly delta: number; readonly sigma: number };
 }
 
 export class SecureAggregator {
@@ -76,7 +85,13 @@ export class SecureAggregator {
     const rng = new Rng(deriveSeed(o.seed, 22, round));
     const levels = new Map<number, Float64Array>();
     for (const r of results) {
-      const clipped = r.update.map((v) => Math.max(-o.clip, Math.min(o.clip, v)));
+      let u: Float64Array = r.update;
+      if (o.noise) {
+        const norm = Math.hypot(...u);
+        const scale = norm > o.noise.clipNorm ? o.noise.clipNorm / norm : 1;
+        u = addDistributedNoise(u.map((v) => v * scale), { sigma: o.noise.sigma, clients: results.length }, rng.fork());
+      }
+      const clipped = u.map((v) => Math.max(-o.clip, Math.min(o.clip, v)));
       const q = o.rounding === 'stochastic' ? quantize(clipped, { bits: o.bits, clip: o.clip, rounding: 'stochastic', rng: rng.fork() }) : quantize(clipped, { bits: o.bits, clip: o.clip, rounding: 'deterministic' });
       levels.set(r.clientId, q);
     }
@@ -98,7 +113,8 @@ export class SecureAggregator {
         const q = levels.get(id)!;
         for (let k = 0; k < L; k++) sum[k] = (sum[k]! + q[k]!) % this.modulus;
       }
-      bytesUp = survivors.length * Math.ceil((L * this.modulusBits) / 8);
+      // Without masks each client sends its q-bit levels; the server sums them in a wider accumulator.
+      bytesUp = survivors.length * Math.ceil((L * o.bits) / 8);
     } else {
       const threshold = Math.max(2, Math.ceil(o.threshold * ids.length));
       let r = await secureAggregate({ updates: levels, modulus: this.modulus, keys: this.pool, threshold, round, dropoutsAfterMasking: dropped, onKeyShortage: 'wait' });
@@ -126,9 +142,17 @@ export class SecureAggregator {
       keyBits,
       keyWaitSeconds,
       bytesUp,
-      bytesUpPayload: survivors.length * Math.ceil((L * this.modulusBits) / 8),
+      bytesUpPayload: survivors.length * Math.ceil((L * (this.pool ? this.modulusBits : o.bits)) / 8),
       bytesUpFloat32: floatBytes,
       bytesDown,
+      ...(o.noise && survivors.length > 0
+        ? {
+            dp: (() => {
+              const r = distributedDpReport({ sigma: o.noise.sigma, delta: o.noise.delta, clipNorm: o.noise.clipNorm, clients: results.length, survivors: survivors.length });
+              return { epsilon: r.server.epsilon, allButOneEpsilon: r.allButOne.epsilon, delta: o.noise.delta, sigma: o.noise.sigma };
+            })(),
+          }
+        : {}),
     };
     if (survivors.length === 0) return { result: undefined, failures, stats };
     const total = dequantizeSum(sum, survivors.length, { bits: o.bits, clip: o.clip, modulus: this.modulus });

@@ -78,6 +78,8 @@ export interface InversionOptions {
   readonly image?: readonly [number, number];
   /** Box for the dummy inputs (projected after every step), e.g. [0, 1] for pixels. */
   readonly bounds?: readonly [number, number];
+  /** Where the dummy inputs start, uniformly; default `bounds` (standard normal without bounds). */
+  readonly initRange?: readonly [number, number];
   /** Default `hvp`. */
   readonly gradient?: GradientMethod;
   /** Finite-difference step: along the unit parameter direction (`hvp`) or per coordinate; default 1e-4. */
@@ -139,6 +141,7 @@ export function invertGradients(o: InversionOptions): InversionResult {
     fail('image', `[${o.image.join(', ')}] does not hold the model's ${model.inSize} input features`);
   }
   if (o.bounds && !(o.bounds[0] < o.bounds[1])) fail('bounds', `must be [lo, hi] with lo < hi, got [${o.bounds.join(', ')}]`);
+  if (o.initRange && !(o.initRange[0] <= o.initRange[1])) fail('initRange', `must be [lo, hi] with lo <= hi, got [${o.initRange.join(', ')}]`);
 
   const saved = model.getParams();
   try {
@@ -210,7 +213,8 @@ export function invertGradients(o: InversionOptions): InversionResult {
     const restartDistances: number[] = [];
     for (let r = 0; r < restarts; r++) {
       const x = new Float64Array(rows * inSize);
-      for (let i = 0; i < x.length; i++) x[i] = o.bounds ? o.bounds[0] + (o.bounds[1] - o.bounds[0]) * rng.uniform() : rng.normal();
+      const range = o.initRange ?? o.bounds;
+      for (let i = 0; i < x.length; i++) x[i] = range ? range[0] + (range[1] - range[0]) * rng.uniform() : rng.normal();
       project(x);
       const logits = new Float64Array(fixedProbs ? 0 : rows * classes);
       for (let i = 0; i < logits.length; i++) logits[i] = rng.normal();

@@ -56,6 +56,8 @@ export interface InversionAttackSettings {
   /** Default `hvp`. */
   readonly gradient?: GradientMethod;
   readonly schedule?: 'constant' | 'multistep';
+  /** Where the dummy starts (uniform); default [0, 1], the pixel box. */
+  readonly initRange?: readonly [number, number];
 }
 
 export interface InversionExperimentSpec {
@@ -260,6 +262,7 @@ export function inversionExperiment(spec: InversionExperimentSpec): InversionRow
               tv: a.tv ?? 0,
               image: [h, w],
               bounds: [0, 1],
+              initRange: a.initRange ?? [0, 1],
               gradient: a.gradient ?? 'hvp',
               schedule: a.schedule ?? 'multistep',
             });
