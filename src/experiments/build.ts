@@ -8,7 +8,9 @@ import { hybridClassifier, quantumStateClassifier, saginClassifier, vqcClassifie
 import type { Sequential } from '../models/sequential.js';
 import { fail } from '../util/errors.js';
 import { Rng } from '../util/random.js';
-import type { DataSpec, ModelSpec, TrainSpec } from './schema.js';
+import type { DataSpec, ModelSpec, NoiseConfig, TrainSpec } from './schema.js';
+import { amplitudeDamping, depolarizing, phaseDamping } from '../quantum/channels.js';
+import { bitReadout, NoiseModel } from '../quantum/noise.js';
 
 /** Turns config sections into data sets, models and optimizers. */
 
@@ -71,7 +73,14 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
       if (spec.embedding === 'angle' && f > spec.qubits) {
         fail('model.qubits', `angle embedding of ${f} features needs ${f} qubits (or reduce data.pca / data.downsample)`);
       }
-      return vqcClassifier({ nQubits: spec.qubits, layers: spec.layers, classes, embedding: spec.embedding, features: f });
+      return vqcClassifier({
+        nQubits: spec.qubits,
+        layers: spec.layers,
+        classes,
+        embedding: spec.embedding,
+        features: f,
+        ...(spec.noise ? { noise: noiseModel(spec.noise) } : {}),
+      });
     case 'hybrid':
       return hybridClassifier({
         inputSize: f,
@@ -86,7 +95,7 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
     case 'qstate': {
       const n = Math.log2(f / 2);
       if (!Number.isInteger(n)) fail('model.kind', `'qstate' needs prepared-state data (2 * 2^n values per sample), got ${f}`);
-      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes });
+      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes, ...(spec.noise ? { noise: noiseModel(spec.noise) } : {}) });
     }
     case 'mlp':
       return mlp(f, spec.hidden, classes);
@@ -94,6 +103,16 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
       if (f !== 784) fail('data.downsample', `LeNet-5 reads 28x28 images; remove data.downsample and data.pca (got ${f} features)`);
       return lenet5(classes);
   }
+}
+
+/** The noise model a config's `model.noise` describes. */
+export function noiseModel(n: NoiseConfig): NoiseModel {
+  const m = new NoiseModel();
+  if (n.depolarizing) m.addAllQubitQuantumError(depolarizing(n.depolarizing), 'all');
+  if (n.amplitude_damping) m.addAllQubitQuantumError(amplitudeDamping(n.amplitude_damping), 'all');
+  if (n.phase_damping) m.addAllQubitQuantumError(phaseDamping(n.phase_damping), 'all');
+  if (n.readout) m.addAllQubitReadoutError(bitReadout(n.readout));
+  return m;
 }
 
 export function buildOptimizer(spec: TrainSpec): Optimizer {

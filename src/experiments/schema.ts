@@ -27,6 +27,19 @@ export const DataSchema = z
   })
   .strict();
 
+/**
+ * Noise on a model's circuit (density-matrix simulation): channels after
+ * every gate on every qubit it touches, and a readout bit-flip probability.
+ */
+export const NoiseSchema = z
+  .object({
+    depolarizing: z.number().min(0).max(1).optional(),
+    amplitude_damping: z.number().min(0).max(1).optional(),
+    phase_damping: z.number().min(0).max(1).optional(),
+    readout: z.number().min(0).max(0.5).optional(),
+  })
+  .strict();
+
 export const ModelSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -34,13 +47,14 @@ export const ModelSchema = z.discriminatedUnion('kind', [
       qubits: z.number().int().min(1).max(20),
       layers: positiveInt,
       embedding: z.enum(['amplitude', 'angle']),
+      noise: NoiseSchema.optional(),
     })
     .strict(),
   z
     .object({ kind: z.literal('hybrid'), qubits: z.number().int().min(1).max(20), layers: positiveInt, hidden: positiveInt.optional() })
     .strict(),
   z.object({ kind: z.literal('sagin'), layers: positiveInt }).strict(),
-  z.object({ kind: z.literal('qstate'), layers: positiveInt }).strict(),
+  z.object({ kind: z.literal('qstate'), layers: positiveInt, noise: NoiseSchema.optional() }).strict(),
   z.object({ kind: z.literal('mlp'), hidden: z.array(positiveInt).default([]) }).strict(),
   z.object({ kind: z.literal('lenet5') }).strict(),
 ]);
@@ -67,5 +81,6 @@ export const TrainConfigSchema = z
 
 export type DataSpec = z.infer<typeof DataSchema>;
 export type ModelSpec = z.infer<typeof ModelSchema>;
+export type NoiseConfig = z.infer<typeof NoiseSchema>;
 export type TrainSpec = z.infer<typeof TrainSchema>;
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;

@@ -66,3 +66,22 @@ test('readout words: Z singles then pairs; too many classes is an error', () => 
   assert.deepEqual(words, ['Z0', 'Z1', 'Z2', 'Z3', 'Z0 Z1', 'Z0 Z2', 'Z0 Z3', 'Z1 Z2', 'Z1 Z3', 'Z2 Z3']);
   assert.throws(() => readoutWords(2, 4), /2 qubits give only 3 distinct Z readouts, need 4/);
 });
+
+test('a noisy quantum layer: density-matrix backward matches finite differences; depolarizing shrinks the outputs', async () => {
+  const { NoiseModel } = await import('../quantum/noise.js');
+  const { depolarizing } = await import('../quantum/channels.js');
+  const b = new CircuitBuilder(2);
+  angleEmbedding(b, { features: 2, rotation: 'Y' });
+  hardwareEfficient(b, { layers: 1 });
+  const circuit = b.build();
+  const noise = new NoiseModel();
+  noise.addAllQubitQuantumError(depolarizing(0.1), 'all');
+  const noisy = new QuantumLayer({ circuit, observables: [Z(0), Z(1)], noise });
+  assertGradcheck(gradcheckLayer(noisy, { batch: 3, rng: new Rng(4) }), 'noisy quantum layer');
+  const clean = new QuantumLayer({ circuit, observables: [Z(0), Z(1)] });
+  const x = Float64Array.of(0.3, 1.1, 2.0, 0.4);
+  const w = Float64Array.from({ length: circuit.nWeights }, (_, i) => 0.2 * i + 0.1);
+  const yn = noisy.forward(x, 2, w).y;
+  const yc = clean.forward(x, 2, w).y;
+  for (let i = 0; i < yn.length; i++) assert.ok(Math.abs(yn[i]!) < Math.abs(yc[i]!) + 1e-12);
+});

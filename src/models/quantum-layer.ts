@@ -2,6 +2,10 @@ import { vjp } from '../quantum/adjoint.js';
 import type { Circuit } from '../quantum/circuit.js';
 import { expval, expvalShots, type PauliWord } from '../quantum/measure.js';
 import { simulate } from '../quantum/statevector.js';
+import { simulateDensity } from '../quantum/density.js';
+import { expvalDensity } from '../quantum/density-measure.js';
+import { densityVjp } from '../quantum/density-gradients.js';
+import type { NoiseModel } from '../quantum/noise.js';
 import { fail } from '../util/errors.js';
 import type { Rng } from '../util/random.js';
 import type { Layer, LayerPass } from './layer.js';
@@ -18,6 +22,11 @@ export interface QuantumLayerOptions {
    * reports exact gradients for a shot-based forward).
    */
   readonly shots?: { readonly count: number; readonly rng: Rng };
+  /**
+   * Run the circuit noisy: density matrices with these channels after the
+   * gates (and readout errors), gradients by the density-matrix adjoint.
+   */
+  readonly noise?: NoiseModel;
 }
 
 /**
@@ -45,8 +54,19 @@ export class QuantumLayer implements Layer {
   }
 
   forward(x: Float64Array, batch: number, params: Float64Array): LayerPass {
-    const { circuit, observables, shots } = this.options;
+    const { circuit, observables, shots, noise } = this.options;
     const args = { circuit, inputs: x, weights: params, batch };
+    if (noise) {
+      const y = expvalDensity(simulateDensity(args, { noise }), observables, noise);
+      return {
+        y,
+        backward(dy: Float64Array, dParams: Float64Array): Float64Array {
+          const g = densityVjp(args, observables, dy, noise);
+          for (let i = 0; i < dParams.length; i++) dParams[i] += g.gradWeights[i]!;
+          return g.gradInputs;
+        },
+      };
+    }
     const state = simulate(args);
     const y = shots ? expvalShots(state, observables, shots.count, shots.rng) : expval(state, observables);
     return {

@@ -1,5 +1,6 @@
 import { CircuitBuilder, type Circuit } from '../quantum/circuit.js';
 import type { PauliWord } from '../quantum/measure.js';
+import type { NoiseModel } from '../quantum/noise.js';
 import { amplitudeEmbedding, angleEmbedding, hardwareEfficient, saginAnsatz, type Axis } from '../quantum/templates.js';
 import { fail } from '../util/errors.js';
 import type { Layer } from './layer.js';
@@ -34,9 +35,9 @@ export function readoutWords(nQubits: number, count: number): PauliWord[] {
 }
 
 /** A quantum layer reading `classes` Z words, then a per-class affine map to logits. */
-function classifierHead(circuit: Circuit, classes: number): Layer[] {
+function classifierHead(circuit: Circuit, classes: number, noise?: NoiseModel): Layer[] {
   const observables = readoutWords(circuit.nQubits, classes);
-  return [new QuantumLayer({ circuit, observables }), new Affine(classes, 3)];
+  return [new QuantumLayer({ circuit, observables, ...(noise ? { noise } : {}) }), new Affine(classes, 3)];
 }
 
 export interface VqcOptions {
@@ -48,6 +49,8 @@ export interface VqcOptions {
   readonly features: number;
   readonly rotation?: Axis;
   readonly angleScale?: number;
+  /** Run the circuit with this noise model (density matrices). */
+  readonly noise?: NoiseModel;
 }
 
 /** (1) VQC classifier: embedding + hardware-efficient ansatz + Z readout (paper 002's 4-qubit, 3-layer model). */
@@ -56,7 +59,7 @@ export function vqcClassifier(o: VqcOptions): Sequential {
   if (o.embedding === 'amplitude') amplitudeEmbedding(b, { features: o.features });
   else angleEmbedding(b, { features: o.features, rotation: o.rotation ?? 'Y', scale: o.angleScale ?? Math.PI });
   hardwareEfficient(b, { layers: o.layers });
-  return new Sequential(classifierHead(b.build(), o.classes));
+  return new Sequential(classifierHead(b.build(), o.classes, o.noise));
 }
 
 export interface HybridOptions {
@@ -108,9 +111,9 @@ export function saginClassifier(o: { layers: number; classes: number }): Sequent
  * the input row is the state itself (2^n real parts, then 2^n imaginary
  * parts), followed by a hardware-efficient ansatz and Z readout.
  */
-export function quantumStateClassifier(o: { nQubits: number; layers: number; classes: number }): Sequential {
+export function quantumStateClassifier(o: { nQubits: number; layers: number; classes: number; noise?: NoiseModel }): Sequential {
   const b = new CircuitBuilder(o.nQubits);
   b.setPrep({ kind: 'state' });
   hardwareEfficient(b, { layers: o.layers });
-  return new Sequential(classifierHead(b.build(), o.classes));
+  return new Sequential(classifierHead(b.build(), o.classes, o.noise));
 }
