@@ -128,9 +128,9 @@ export interface InversionRow {
    * Fraction of restarts whose dummy matched the observed update (distance
    * below 1e-4; undefended runs end either below ~1e-5 or above ~1e-3): how
    * often one run of the optimizer solves the matching problem. A match is
-   * not always a recovery: inputs outside the readout's light cone leave no
-   * trace in the update (see `mse`). Meaningful without noise-adding
-   * defenses only.
+   * not always a recovery: for shallow circuits several inputs in the pixel
+   * box can give the same update (see `mse`). Meaningful without
+   * noise-adding defenses only.
    */
   readonly solvedRestarts: number;
   /** L2 norm of what the attacker saw. */
