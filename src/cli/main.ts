@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   run: { summary: 'run a federation (or a sweep of them) from a config; writes a run directory with a report', load: () => import('./commands/run.js') },
   report: { summary: 'regenerate the report of a run or sweep directory', load: () => import('./commands/report.js') },
   train: { summary: 'train one model centrally from a config (data, model, epochs) and report test accuracy', load: () => import('./commands/train.js') },
+  study: { summary: 'studies beside federated runs: qfl study inversion CONFIG.yaml (gradient inversion, barren plateaus)', load: () => import('./commands/study.js') },
   qkd: { summary: 'QKD: key rate vs distance (decoy BB84, MDI-QKD) and a simulated BB84 session', load: () => import('./commands/qkd.js') },
   demo: { summary: 'train a small quantum classifier to show the simulator at work', load: () => import('./commands/demo.js') },
 };

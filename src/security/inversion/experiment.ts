@@ -136,6 +136,9 @@ export interface InversionRow {
   /** L2 norm of what the attacker saw. */
   readonly updateNorm: number;
   readonly evaluations: number;
+  /** The first recovered sample and the private sample it was matched to (pixels, row-major), for pictures. */
+  readonly recovered: readonly number[];
+  readonly original: readonly number[];
 }
 
 /** Matching distance below which a restart counts as having solved the inversion. */
@@ -309,6 +312,8 @@ export function inversionExperiment(spec: InversionExperimentSpec): InversionRow
               solvedRestarts: result.restartDistances.filter((d) => d < SOLVED).length / result.restartDistances.length,
               updateNorm: Math.sqrt(n2),
               evaluations: result.evaluations,
+              recovered: Array.from(result.x.subarray(0, features)),
+              original: Array.from(truth.subarray(score.match[0]! * features, (score.match[0]! + 1) * features)),
             };
             rows.push(row);
             spec.onRow?.(row, rows.length, total);
