@@ -79,7 +79,9 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
         classes,
         embedding: spec.embedding,
         features: f,
-        ...(spec.noise ? { noise: noiseModel(spec.noise) } : {}),
+        readout: spec.readout,
+        ...(spec.noise && noiseModel(spec.noise) ? { noise: noiseModel(spec.noise)! } : {}),
+        ...(spec.noise?.input_depolarizing ? { inputDepolarizing: spec.noise.input_depolarizing } : {}),
       });
     case 'hybrid':
       return hybridClassifier({
@@ -95,7 +97,7 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
     case 'qstate': {
       const n = Math.log2(f / 2);
       if (!Number.isInteger(n)) fail('model.kind', `'qstate' needs prepared-state data (2 * 2^n values per sample), got ${f}`);
-      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes, ...(spec.noise ? { noise: noiseModel(spec.noise) } : {}) });
+      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes, ...(spec.noise && noiseModel(spec.noise) ? { noise: noiseModel(spec.noise)! } : {}) });
     }
     case 'mlp':
       return mlp(f, spec.hidden, classes);
@@ -106,7 +108,8 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
 }
 
 /** The noise model a config's `model.noise` describes. */
-export function noiseModel(n: NoiseConfig): NoiseModel {
+export function noiseModel(n: NoiseConfig): NoiseModel | undefined {
+  if (!n.depolarizing && !n.amplitude_damping && !n.phase_damping && !n.readout) return undefined;
   const m = new NoiseModel();
   if (n.depolarizing) m.addAllQubitQuantumError(depolarizing(n.depolarizing), 'all');
   if (n.amplitude_damping) m.addAllQubitQuantumError(amplitudeDamping(n.amplitude_damping), 'all');

@@ -37,8 +37,14 @@ export const NoiseSchema = z
     amplitude_damping: z.number().min(0).max(1).optional(),
     phase_damping: z.number().min(0).max(1).optional(),
     readout: z.number().min(0).max(0.5).optional(),
+    /** Global depolarizing of the input state (quantum DP's channel), computed exactly. */
+    input_depolarizing: z.number().min(0).lt(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((n) => !(n.input_depolarizing && n.amplitude_damping), {
+    message: 'input_depolarizing is computed exactly only for unital noise; remove amplitude_damping',
+    path: ['input_depolarizing'],
+  });
 
 export const ModelSchema = z.discriminatedUnion('kind', [
   z
@@ -48,6 +54,8 @@ export const ModelSchema = z.discriminatedUnion('kind', [
       layers: positiveInt,
       embedding: z.enum(['amplitude', 'angle']),
       noise: NoiseSchema.optional(),
+      /** `z0`: 2 classes read from qubit 0's outcome (the classifier quantum-DP certificates cover). */
+      readout: z.enum(['words', 'z0']).default('words'),
     })
     .strict(),
   z

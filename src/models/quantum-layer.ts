@@ -27,6 +27,13 @@ export interface QuantumLayerOptions {
    * gates (and readout errors), gradients by the density-matrix adjoint.
    */
   readonly noise?: NoiseModel;
+  /**
+   * A global depolarizing channel of this strength on the input state,
+   * rho -> (1 - p) rho + p I / d (the channel of quantum-DP certificates).
+   * The circuit after it is unitary (or unital), so every traceless Pauli
+   * readout is scaled by (1 - p): computed exactly, without density matrices.
+   */
+  readonly inputDepolarizing?: number;
 }
 
 /**
@@ -43,6 +50,9 @@ export class QuantumLayer implements Layer {
   constructor(readonly options: QuantumLayerOptions) {
     const { circuit, observables } = options;
     if (observables.length === 0) fail('observables', 'a quantum layer needs at least one observable');
+    const p = options.inputDepolarizing ?? 0;
+    if (!(p >= 0 && p < 1)) fail('inputDepolarizing', `must be in [0, 1), got ${p}`);
+    if (p > 0 && observables.some((w) => w.terms.length === 0)) fail('inputDepolarizing', 'needs traceless readouts (no identity word)');
     this.inShape = [circuit.nInputs];
     this.outShape = [observables.length];
     this.paramCount = circuit.nWeights;
@@ -54,6 +64,16 @@ export class QuantumLayer implements Layer {
   }
 
   forward(x: Float64Array, batch: number, params: Float64Array): LayerPass {
+    const keep = 1 - (this.options.inputDepolarizing ?? 0);
+    const pass = this.forwardCircuit(x, batch, params);
+    if (keep === 1) return pass;
+    return {
+      y: pass.y.map((v) => v * keep),
+      backward: (dy, dParams) => pass.backward(dy.map((v) => v * keep), dParams),
+    };
+  }
+
+  private forwardCircuit(x: Float64Array, batch: number, params: Float64Array): LayerPass {
     const { circuit, observables, shots, noise } = this.options;
     const args = { circuit, inputs: x, weights: params, batch };
     if (noise) {

@@ -6,6 +6,7 @@ import { fail } from '../util/errors.js';
 import type { Layer } from './layer.js';
 import { Activation } from './layers/activation.js';
 import { Affine } from './layers/affine.js';
+import { SignLogits } from './layers/sign-logits.js';
 import { Dense } from './layers/dense.js';
 import { QuantumLayer } from './quantum-layer.js';
 import { Sequential } from './sequential.js';
@@ -51,6 +52,10 @@ export interface VqcOptions {
   readonly angleScale?: number;
   /** Run the circuit with this noise model (density matrices). */
   readonly noise?: NoiseModel;
+  /** Global depolarizing of the input state (see QuantumLayer.inputDepolarizing). */
+  readonly inputDepolarizing?: number;
+  /** `z0` (2 classes only): classify by the more likely outcome of qubit 0, no trainable readout. */
+  readonly readout?: 'words' | 'z0';
 }
 
 /** (1) VQC classifier: embedding + hardware-efficient ansatz + Z readout (paper 002's 4-qubit, 3-layer model). */
@@ -59,7 +64,22 @@ export function vqcClassifier(o: VqcOptions): Sequential {
   if (o.embedding === 'amplitude') amplitudeEmbedding(b, { features: o.features });
   else angleEmbedding(b, { features: o.features, rotation: o.rotation ?? 'Y', scale: o.angleScale ?? Math.PI });
   hardwareEfficient(b, { layers: o.layers });
-  return new Sequential(classifierHead(b.build(), o.classes, o.noise));
+  const circuit = b.build();
+  if (o.readout === 'z0') {
+    if (o.classes !== 2) fail('model.readout', `'z0' classifies 2 classes, the data has ${o.classes}`);
+    const q = new QuantumLayer({
+      circuit,
+      observables: readoutWords(o.nQubits, 1),
+      ...(o.noise ? { noise: o.noise } : {}),
+      ...(o.inputDepolarizing ? { inputDepolarizing: o.inputDepolarizing } : {}),
+    });
+    return new Sequential([q, new SignLogits()]);
+  }
+  if (o.inputDepolarizing) {
+    const observables = readoutWords(circuit.nQubits, o.classes);
+    return new Sequential([new QuantumLayer({ circuit, observables, inputDepolarizing: o.inputDepolarizing, ...(o.noise ? { noise: o.noise } : {}) }), new Affine(o.classes, 3)]);
+  }
+  return new Sequential(classifierHead(circuit, o.classes, o.noise));
 }
 
 export interface HybridOptions {
