@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChart, type ChartSpec } from '../report/charts.js';
-import { escapeHtml, page, pct, plotsSection, type Plot } from '../report/html.js';
+import type { ChartSpec } from '../report/charts.js';
+import { renderPlots } from '../report/index.js';
+import { escapeHtml, page, pct, plotsSection } from '../report/html.js';
 import { readRunEvents } from '../report/read.js';
 import type { SweepPoint } from '../report/summary.js';
 
@@ -74,13 +75,7 @@ export async function writeByzantineReport(sweepDir: string, points: readonly Sw
   ];
   const bd = cells.filter((c) => c.backdoor !== undefined);
   if (bd.length > 0) charts.push({ name: 'byzantine-backdoor', spec: heatmap('Backdoor success rate', 'triggered non-target test images sent to the target class', bd.map((c) => ({ ...c })), 'backdoor') });
-  mkdirSync(join(sweepDir, 'plots'), { recursive: true });
-  const plots: Plot[] = [];
-  for (const c of charts) {
-    const r = await renderChart(c.spec);
-    writeFileSync(join(sweepDir, 'plots', `${c.name}.png`), r.png);
-    plots.push({ name: c.name, svg: r.svg, png: `plots/${c.name}.png` });
-  }
+  const plots = await renderPlots(sweepDir, charts);
   // FedAvg (the plain mean) beside the best robust rule at the largest attacker fraction of each attack.
   const attacks = [...new Set(cells.map((c) => c.attack))];
   const top = Math.max(...cells.map((c) => c.fraction));

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChart, type ChartSpec } from '../report/charts.js';
-import { escapeHtml, page, pct, plotsSection, type Plot } from '../report/html.js';
+import type { ChartSpec } from '../report/charts.js';
+import { renderPlots } from '../report/index.js';
+import { escapeHtml, page, pct, plotsSection } from '../report/html.js';
 import { readRunEvents } from '../report/read.js';
 import type { SweepPoint } from '../report/summary.js';
 
@@ -36,10 +37,7 @@ export async function writeDpReport(sweepDir: string, points: readonly SweepPoin
       tooltip: [{ field: 'z', title: 'noise multiplier' }],
     },
   };
-  mkdirSync(join(sweepDir, 'plots'), { recursive: true });
-  const r = await renderChart(spec);
-  writeFileSync(join(sweepDir, 'plots', 'dp-accuracy-vs-epsilon.png'), r.png);
-  const plots: Plot[] = [{ name: 'dp-accuracy-vs-epsilon', svg: r.svg, png: 'plots/dp-accuracy-vs-epsilon.png' }];
+  const plots = await renderPlots(sweepDir, [{ name: 'dp-accuracy-vs-epsilon', spec }]);
   const table = rows
     .map((x) => `<tr><td>${x.z}</td><td>${x.epsilon === null ? '∞' : x.epsilon.toFixed(2)}</td><td>${x.delta ?? '–'}</td><td>${pct(x.accuracy ?? undefined)}</td><td>${x.rounds}</td></tr>`)
     .join('\n');

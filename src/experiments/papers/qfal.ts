@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoundEvent } from '../events.js';
-import { renderChart, type ChartSpec } from '../report/charts.js';
-import { escapeHtml, keyValueTable, page, pct, plotsSection, type Plot } from '../report/html.js';
+import type { ChartSpec } from '../report/charts.js';
+import { renderPlots } from '../report/index.js';
+import { escapeHtml, keyValueTable, page, pct, plotsSection } from '../report/html.js';
 import { readRunEvents } from '../report/read.js';
 import type { SweepPoint } from '../report/summary.js';
 
@@ -217,13 +218,7 @@ function charts(points: readonly QfalPoint[], attack: string): { name: string; s
 /** Writes `qfal.html` (and plots/qfal-*.png) into the sweep directory; returns its path. */
 export async function writeQfalReport(sweepDir: string, points: readonly SweepPoint[], attack = 'fgsm'): Promise<string> {
   const qp = readQfalPoints(sweepDir, points);
-  const plots: Plot[] = [];
-  mkdirSync(join(sweepDir, 'plots'), { recursive: true });
-  for (const c of charts(qp, attack)) {
-    const r = await renderChart(c.spec);
-    writeFileSync(join(sweepDir, 'plots', `${c.name}.png`), r.png);
-    plots.push({ name: c.name, svg: r.svg, png: `plots/${c.name}.png` });
-  }
+  const plots = await renderPlots(sweepDir, charts(qp, attack));
   const claims = qfalClaims(qp, attack);
   const claimRows = claims
     .map((c) => `<tr><td>${escapeHtml(c.claim)}</td><td>${escapeHtml(c.ours)}</td><td><b>${c.reproduced}</b></td></tr>`)

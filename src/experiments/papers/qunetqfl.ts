@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChart, type ChartSpec } from '../report/charts.js';
-import { escapeHtml, formatBytes, page, pct, plotsSection, type Plot } from '../report/html.js';
+import type { ChartSpec } from '../report/charts.js';
+import { renderPlots } from '../report/index.js';
+import { escapeHtml, formatBytes, page, pct, plotsSection } from '../report/html.js';
 import { readRunEvents } from '../report/read.js';
 import type { SweepPoint } from '../report/summary.js';
 
@@ -91,13 +92,7 @@ function charts(rows: readonly QunetRow[]): { name: string; spec: ChartSpec }[] 
 /** Writes `qunetqfl.html` (and plots) into the sweep directory; returns its path. */
 export async function writeQunetReport(sweepDir: string, points: readonly SweepPoint[]): Promise<string> {
   const rows = readQunetRows(sweepDir, points);
-  mkdirSync(join(sweepDir, 'plots'), { recursive: true });
-  const plots: Plot[] = [];
-  for (const c of charts(rows)) {
-    const r = await renderChart(c.spec);
-    writeFileSync(join(sweepDir, 'plots', `${c.name}.png`), r.png);
-    plots.push({ name: c.name, svg: r.svg, png: `plots/${c.name}.png` });
-  }
+  const plots = await renderPlots(sweepDir, charts(rows));
   const tr = rows
     .map(
       (r) =>

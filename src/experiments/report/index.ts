@@ -38,13 +38,20 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
-/** Renders the charts with data, writes their PNGs to `<dir>/plots/<prefix><name>.png`. */
-async function renderPlots(dir: string, charts: readonly { name: string; spec: ChartSpec; hasData: boolean }[], options: ReportOptions): Promise<Plot[]> {
+/**
+ * Renders the charts with data (`hasData` false skips one), writes their
+ * PNGs to `<dir>/plots/<name>.png`, and returns them for a page.
+ */
+export async function renderPlots(
+  dir: string,
+  charts: readonly { name: string; spec: ChartSpec; hasData?: boolean }[],
+  options: ReportOptions = {},
+): Promise<Plot[]> {
   const plots: Plot[] = [];
   const png = options.png ?? true;
   if (png) mkdirSync(join(dir, PLOTS_DIR), { recursive: true });
   for (const c of charts) {
-    if (!c.hasData) continue;
+    if (c.hasData === false) continue;
     const r = await renderChart(c.spec);
     if (png) {
       const file = `${PLOTS_DIR}/${c.name}.png`;

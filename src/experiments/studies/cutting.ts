@@ -16,8 +16,8 @@ import { runCutAsync } from '../../quantum/cutting/execute.js';
 import { cutCircuit } from '../../quantum/cutting/experiments.js';
 import { parsePauliWord } from '../../quantum/measure.js';
 import { Rng } from '../../util/random.js';
-import { renderChart } from '../report/charts.js';
-import { escapeHtml, page, pct, plotsSection, type Plot } from '../report/html.js';
+import { renderPlots } from '../report/index.js';
+import { escapeHtml, page, pct, plotsSection } from '../report/html.js';
 import { subExperimentWorkers } from './cut-workers.js';
 
 /**
@@ -126,7 +126,6 @@ export async function runCuttingStudy(spec: CuttingStudy, outDir: string, log: (
   const local = perturbationStudy(first, { node: 'B', pauli: 'Y', eps: [0] })[0]!.clean;
   const distGap = Math.max(...distributed.map((v, i) => Math.abs(v - local[i]!)));
 
-  const plots: Plot[] = [];
   const charts = [
     {
       name: 'cutting-accuracy',
@@ -151,11 +150,7 @@ export async function runCuttingStudy(spec: CuttingStudy, outDir: string, log: (
       },
     },
   ];
-  for (const c of charts) {
-    const r = await renderChart(c.spec as never);
-    writeFileSync(join(outDir, 'plots', `${c.name}.png`), r.png);
-    plots.push({ name: c.name, svg: r.svg, png: `plots/${c.name}.png` });
-  }
+  const plots = await renderPlots(outDir, charts as never);
   const rowsHtml = table
     .map((r, k) => `<tr><td>${r.eps}</td><td>${r.shift.toFixed(4)}</td><td>${r.shiftInput.toFixed(4)}</td><td>${pct(r.cutAccuracy)}</td><td>${pct(r.uncutAccuracy)}</td><td>${pct(det[k]!.redundancy)}</td><td>${pct(det[k]!.identity)}</td></tr>`)
     .join('\n');

@@ -4,8 +4,8 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { barrenPlateau, type BarrenPlateauRow } from '../../security/inversion/barren.js';
 import { inversionExperiment, type InversionModelSpec, type InversionRow } from '../../security/inversion/experiment.js';
-import { renderChart } from '../report/charts.js';
-import { escapeHtml, page, plotsSection, type Plot } from '../report/html.js';
+import { renderPlots } from '../report/index.js';
+import { escapeHtml, page, plotsSection } from '../report/html.js';
 
 /**
  * `qfl study inversion CONFIG.yaml`: gradient inversion against quantum,
@@ -91,8 +91,6 @@ export async function runInversionStudy(spec: InversionStudy, outDir: string, lo
   const bp: BarrenPlateauRow[] = spec.barren
     ? barrenPlateau({ seed: spec.seed, qubits: spec.barren.qubits, layers: spec.barren.layers, samples: spec.barren.samples, ansatz: spec.barren.ansatz })
     : [];
-  const plots: Plot[] = [];
-  mkdirSync(join(outDir, 'plots'), { recursive: true });
   const charts = [
     {
       name: 'inversion-mse',
@@ -129,11 +127,7 @@ export async function runInversionStudy(spec: InversionStudy, outDir: string, lo
         ]
       : []),
   ];
-  for (const c of charts) {
-    const r = await renderChart(c.spec as never);
-    writeFileSync(join(outDir, 'plots', `${c.name}.png`), r.png);
-    plots.push({ name: c.name, svg: r.svg, png: `plots/${c.name}.png` });
-  }
+  const plots = await renderPlots(outDir, charts as never);
   const gallery = rows
     .filter((r) => r.trial === 0)
     .map(

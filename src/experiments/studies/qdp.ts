@@ -8,8 +8,8 @@ import { depolarizingEpsilon } from '../../security/qdp/dp.js';
 import { certifyDepolarizing } from '../../security/qdp/robustness.js';
 import { Rng } from '../../util/random.js';
 import { createClientApp } from '../client-app.js';
-import { renderChart } from '../report/charts.js';
-import { escapeHtml, page, pct, plotsSection, type Plot } from '../report/html.js';
+import { renderPlots } from '../report/index.js';
+import { escapeHtml, page, pct, plotsSection } from '../report/html.js';
 import { RunConfigSchema } from '../run-schema.js';
 import { runFederation } from '../runner.js';
 import { validate } from '../validate.js';
@@ -128,7 +128,6 @@ export async function runQdpStudy(spec: QdpStudy, outDir: string, log: (s: strin
     log(`qdp: p ${p}: accuracy ${pct(row.accuracy)}, epsilon ${row.epsilonQdp?.toFixed(2) ?? '∞'}, median certified radius ${row.medianRadius.toExponential(2)}`);
   }
 
-  const plots: Plot[] = [];
   const charts = [
     {
       name: 'qdp-radius',
@@ -153,11 +152,7 @@ export async function runQdpStudy(spec: QdpStudy, outDir: string, log: (s: strin
       },
     },
   ];
-  for (const c of charts) {
-    const r = await renderChart(c.spec as never);
-    writeFileSync(join(outDir, 'plots', `${c.name}.png`), r.png);
-    plots.push({ name: c.name, svg: r.svg, png: `plots/${c.name}.png` });
-  }
+  const plots = await renderPlots(outDir, charts as never);
   const table = rows
     .map((r) => {
       const pgd = r.robust.filter((x) => x.attack === 'pgd');
