@@ -69,6 +69,8 @@ export interface RoundEvent {
     /** Distributed DP of this round's sum (per round, not composed): against the server, and against the server with all clients but one. */
     readonly dp?: { readonly epsilon: number; readonly allButOneEpsilon: number; readonly delta: number; readonly sigma: number };
   };
+  /** Over a space-air-ground network: this round in simulated time and per client (experiments/network.ts). */
+  readonly network?: import('./network.js').NetworkRound;
   /** Client-level DP this round: the privacy spent so far and the noise used. */
   readonly dp?: { readonly epsilon: number; readonly delta: number; readonly clipNorm: number; readonly noiseStd: number };
   /** Share of non-target test images carrying the trigger that the model sends to the target class. */

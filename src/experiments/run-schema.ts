@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AttackSchema } from '../security/byzantine/config.js';
 import { DpSchema } from '../security/dp/central.js';
 import { RobustAggregatorSchema } from '../security/robust/registry.js';
+import { NetworkSchema } from './network.js';
 import { DataSchema, ModelSchema, TrainSchema } from './schema.js';
 
 /**
@@ -163,13 +164,15 @@ export const RunConfigSchema = z
     secure_aggregation: SecureAggregationSchema.nullable().optional(),
     /** Malicious clients: what they do and which ones (fraction or ids). */
     attacks: z.array(AttackSchema).default([]),
+    /** Clients on the nodes of a space-air-ground network; rounds take simulated time (experiments/network.ts). */
+    network: NetworkSchema.optional(),
     /** Client-level central DP (DP-FedAvg): clipping, Gaussian noise on the mean, RDP accounting. */
     dp: DpSchema.optional(),
     pipeline: z.array(PipelineStepSchema).default([]),
     runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
     sweep: SweepSchema.optional(),
     /** A paper-specific report a sweep writes beside summary.html (`qfal`: qfal.html). */
-    report: z.enum(['qfal', 'qunetqfl', 'byzantine', 'dp']).optional(),
+    report: z.enum(['qfal', 'qunetqfl', 'byzantine', 'dp', 'sagin']).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -18,6 +18,7 @@ import { robustAccuracy } from '../security/attacks/robustness.js';
 import { backdoorSuccessRate, type Trigger } from '../security/byzantine/backdoor.js';
 import { attackHooks } from '../security/byzantine/config.js';
 import { createDefense } from './defense.js';
+import { NetworkClock } from './network.js';
 import type { EndEvent, RobustResult, RoundEvent, RunEvent, StartEvent } from './events.js';
 import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
@@ -165,6 +166,8 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
     pipeline: config.pipeline,
   });
   const timeoutMs = config.runtime.client_timeout_s * 1000;
+  const clock = config.network ? new NetworkClock(config.network, app.numClients) : undefined;
+  if (clock && checkpoint) clock.seconds = (checkpoint.strategyState as { networkSeconds?: number }).networkSeconds ?? 0;
   const sa = config.secure_aggregation;
   const secure = sa
     ? new SecureAggregator({
@@ -193,11 +196,20 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
       const t0 = performance.now();
       let attempt = 0;
       let fitIns;
+      let linkWait = 0;
       let results: FitRes[] = [];
       let failures: { clientId: number; reason: string }[] = [];
       // Sampling draws from the server's generator: a retry samples afresh.
       for (;;) {
         fitIns = strategy.configureFit(round, params, clientIds, rng);
+        // Over a space-air-ground network, only clients with a path to the server take part.
+        let unreachable: number[] = [];
+        if (clock) {
+          const r = clock.reachable(fitIns.map((i) => i.clientId), model.paramCount);
+          unreachable = r.missed;
+          linkWait = r.waitS;
+          fitIns = fitIns.filter((i) => r.ok.includes(i.clientId));
+        }
         const show = (done: number, total: number) =>
           o.progress?.update({
             name: config.name,
@@ -211,6 +223,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         show(0, fitIns.length);
         const outcomes = await executor.fit(fitIns, { timeoutMs, onProgress: show });
         ({ results, failures } = receiveUpdates(pipeline, outcomes, { round, paramCount: model.paramCount }));
+        failures = [...failures, ...unreachable.map((clientId) => ({ clientId, reason: 'no link to the server (network)' }))];
         if (results.length >= config.strategy.min_fit_clients) break;
         if (attempt++ >= config.runtime.retries) {
           throw new QflError(
@@ -222,6 +235,15 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         o.progress?.log(`round ${round}: ${failures.length} client(s) failed, retrying (${attempt}/${config.runtime.retries})`);
       }
       const tFit = performance.now();
+      const net = clock
+        ? clock.round(
+            results.map((r) => r.clientId),
+            results.map((r) => r.numExamples * config.local.epochs),
+            model.paramCount,
+            linkWait,
+            failures.filter((f) => f.reason.startsWith('no link')).map((f) => f.clientId),
+          )
+        : undefined;
       let secureStats: SecureRoundStats | undefined;
       let toAggregate = results;
       if (secure) {
@@ -278,6 +300,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         ...(clientEval ? { evaluate: clientEval } : {}),
         ...(centralEval ? { central: centralEval } : {}),
         ...(robust ? { robust } : {}),
+        ...(net ? { network: net } : {}),
         ...(defenseReport.dp ? { dp: defenseReport.dp } : {}),
         ...(backdoor ? { backdoor } : {}),
         ...(secureStats
@@ -302,7 +325,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         metrics: { ...(agg?.metrics ?? {}), ...defenseReport.metrics },
       };
       emit(event);
-      writeCheckpoint(runDir, { version: 1, round, params, strategyState: { strategy: strategy.getState(), defense: defense.getState() }, rngState: rng.getState(), elapsedSeconds: elapsed });
+      writeCheckpoint(runDir, { version: 1, round, params, strategyState: { strategy: strategy.getState(), defense: defense.getState(), ...(clock ? { networkSeconds: clock.seconds } : {}) }, rngState: rng.getState(), elapsedSeconds: elapsed });
       o.progress?.log(roundLine(config.name, event, config.federation.rounds));
     }
   } finally {

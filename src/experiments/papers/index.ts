@@ -3,6 +3,7 @@ import type { RunConfig } from '../run-schema.js';
 import { writeByzantineReport } from './byzantine.js';
 import { writeDpReport } from './dp.js';
 import { writeQfalReport } from './qfal.js';
+import { writeSaginReport } from './sagin.js';
 import { writeQunetReport } from './qunetqfl.js';
 
 /** Writes the paper-specific report a sweep config asks for (`report:`), if any; returns its path. */
@@ -16,6 +17,8 @@ export async function writePaperReport(config: Pick<RunConfig, 'report' | 'evalu
       return writeByzantineReport(sweepDir, points);
     case 'dp':
       return writeDpReport(sweepDir, points);
+    case 'sagin':
+      return writeSaginReport(sweepDir, points);
     case undefined:
       return undefined;
   }

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { linkAt, transferTimeS } from '../qnet/sagin/links.js';
+import type { SaginNode } from '../qnet/sagin/topology.js';
+import { NetworkClock, NetworkSchema } from './network.js';
+
+const nodes = [
+  { kind: 'ground', id: 'gs', latDeg: 0, lonDeg: 0, altKm: 0 },
+  { kind: 'uav', id: 'near', altKm: 1, mobility: { model: 'hover', at: { latDeg: 0.1, lonDeg: 0 } } },
+  { kind: 'uav', id: 'far', altKm: 1, mobility: { model: 'hover', at: { latDeg: 8, lonDeg: 0 } } },
+];
+
+function clock(onLinkDown: 'skip' | 'wait' = 'skip') {
+  const config = NetworkSchema.parse({ server: 'gs', clients: ['near', 'far'], nodes, samples_per_second: 100, on_link_down: onLinkDown, max_wait_s: 60 });
+  return new NetworkClock(config, 2);
+}
+
+test('a round on a tiny network takes down + compute + up of its slowest client, in simulated time', () => {
+  const c = clock();
+  const params = 1000;
+  const reach = c.reachable([0, 1], params);
+  assert.deepEqual(reach.ok, [0]);
+  assert.deepEqual(reach.missed, [1], 'the UAV 890 km away has no line of sight to the ground station');
+  const r = c.round(reach.ok, [400], params, reach.waitS, reach.missed);
+  // By hand: one hop each way; 400 samples at 100 samples/s = 4 s of training.
+  const link = linkAt(nodes[0] as SaginNode, nodes[1] as SaginNode, 0, '2026-01-01T00:00:00Z');
+  assert.ok(link.up);
+  const hop = transferTimeS(link, params * 32);
+  assert.equal(r.clients.length, 1);
+  assert.ok(Math.abs(r.clients[0]!.downS - hop) < 1e-12);
+  assert.equal(r.clients[0]!.computeS, 4);
+  assert.ok(Math.abs(r.endS - (r.clients[0]!.downS + 4 + r.clients[0]!.upS)) < 1e-12);
+  assert.equal(c.seconds, r.endS);
+  assert.deepEqual(r.missed, [1]);
+});
+
+test('with on_link_down: wait, a round waits up to max_wait_s and then skips the unreachable client', () => {
+  const c = clock('wait');
+  const reach = c.reachable([0, 1], 10);
+  assert.deepEqual(reach.missed, [1]);
+  assert.equal(reach.waitS, 60);
+  assert.equal(c.seconds, 60);
+});
+
+test('a network config naming unknown nodes is refused', () => {
+  const config = NetworkSchema.parse({ server: 'nowhere', clients: ['near'], nodes });
+  assert.throws(() => new NetworkClock(config, 1), /network\.server: 'nowhere' is not a node id/);
+});
