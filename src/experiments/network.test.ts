@@ -46,3 +46,28 @@ test('a network config naming unknown nodes is refused', () => {
   const config = NetworkSchema.parse({ server: 'nowhere', clients: ['near'], nodes });
   assert.throws(() => new NetworkClock(config, 1), /network\.server: 'nowhere' is not a node id/);
 });
+
+test('hierarchical aggregation: a client reports through its edge, which forwards once its last client is in', () => {
+  const withRelay = [...nodes, { kind: 'uav', id: 'relay', altKm: 1, mobility: { model: 'hover', at: { latDeg: 0.05, lonDeg: 0.05 } } }];
+  const config = NetworkSchema.parse({ server: 'gs', clients: ['near', 'far'], nodes: withRelay, samples_per_second: 100, edges: { relay: ['near'] } });
+  const c = new NetworkClock(config, 2);
+  const r = c.round([0], [200], 100, 0, []);
+  const t = r.clients[0]!;
+  assert.equal(t.edge, 'relay');
+  const epoch = '2026-01-01T00:00:00Z';
+  const hop = (a: number, b: number, at: number) => transferTimeS(linkAt(withRelay[a] as SaginNode, withRelay[b] as SaginNode, at, epoch), 100 * 32);
+  const down = hop(0, 3, 0) + hop(3, 1, hop(0, 3, 0));
+  assert.ok(Math.abs(t.downS - down) < 1e-12);
+  const atEdge = down + 2 + hop(1, 3, down + 2);
+  assert.ok(Math.abs(t.arrivalS - (atEdge + hop(3, 0, atEdge))) < 1e-12);
+  assert.equal(r.endS, t.arrivalS);
+});
+
+test('semi-asynchronous rounds end at the deadline and mark later arrivals late', () => {
+  const twoNear = [...nodes, { kind: 'uav', id: 'near2', altKm: 1, mobility: { model: 'hover', at: { latDeg: -0.1, lonDeg: 0 } } }];
+  const config = NetworkSchema.parse({ server: 'gs', clients: ['near', 'near2'], nodes: twoNear, samples_per_second: 100, deadline_s: 3 });
+  const c = new NetworkClock(config, 2);
+  const r = c.round([0, 1], [100, 1000], 10, 0, []);
+  assert.deepEqual(r.clients.map((t) => t.late), [false, true]);
+  assert.equal(r.endS, 3);
+});

@@ -35,6 +35,20 @@ export const NetworkSchema = z
     max_wait_s: z.number().positive().default(3600),
     /** Per link kind, overrides of the default link budgets (src/qnet/sagin/links.ts DEFAULT_LINK_PARAMS), e.g. { ground-uav: { txPowerDbW: 10 } }. */
     links: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.boolean()]))).default({}),
+    /**
+     * Hierarchical aggregation: edge aggregators (a satellite or ground
+     * station node id -> the client nodes it serves). Clients exchange the
+     * model with their edge, each edge one aggregate with the server. The
+     * weighted mean is the same as flat FedAvg (it is associative); time and
+     * traffic change.
+     */
+    edges: z.record(z.string(), z.array(z.string()).min(1)).optional(),
+    /**
+     * Semi-asynchronous rounds: the server aggregates what arrived within this
+     * many simulated seconds; later updates join the next round, weighted by
+     * 1 / (1 + staleness).
+     */
+    deadline_s: z.number().positive().optional(),
     /** Bits per parameter on the wire (float32). */
     bits_per_parameter: z.number().int().positive().default(32),
   })
@@ -47,6 +61,12 @@ export interface ClientTiming {
   readonly computeS: number;
   readonly upS: number;
   readonly hops: number;
+  /** Edge aggregator the client reports to (hierarchical aggregation). */
+  readonly edge?: string;
+  /** When its update reaches the server, simulated seconds. */
+  readonly arrivalS: number;
+  /** Arrived after the round's deadline (semi-asynchronous rounds): joins the next round. */
+  readonly late: boolean;
 }
 
 export interface NetworkRound {
@@ -78,7 +98,16 @@ export class NetworkClock {
       if (!ids.has(c)) fail(`network.clients[${i}]`, `'${c}' is not a node id`);
     });
     if (config.clients.length !== numClients) fail('network.clients', `lists ${config.clients.length} nodes for ${numClients} federation clients`);
+    for (const [edge, served] of Object.entries(config.edges ?? {})) {
+      if (!ids.has(edge)) fail(`network.edges.${edge}`, `'${edge}' is not a node id`);
+      served.forEach((c, i) => {
+        if (!config.clients.includes(c)) fail(`network.edges.${edge}[${i}]`, `'${c}' is not a client node`);
+        this.edgeOf.set(c, edge);
+      });
+    }
   }
+
+  private readonly edgeOf = new Map<string, string>();
 
   get seconds(): number {
     return this.now;
@@ -109,23 +138,49 @@ export class NetworkClock {
     return { ok, missed: clientIds.filter((id) => !ok.includes(id)), waitS };
   }
 
-  /** Advances the clock over one round of the given clients; `samples[i]` is what client i trains on. */
+  /**
+   * Advances the clock over one round of the given clients; `samples[i]` is
+   * what client i trains on. With edges, a client's model comes down and its
+   * update goes up via its edge, which forwards one aggregate when its last
+   * client is in. With a deadline, the round ends at start + deadline and
+   * later arrivals are marked late.
+   */
   round(clientIds: readonly number[], samples: readonly number[], paramCount: number, waitS: number, missed: readonly number[]): NetworkRound {
     const bits = paramCount * this.config.bits_per_parameter;
     const start = this.now;
     const links = upLinksAt(this.nodes, start, this.config.epoch, { params: this.config.links as LinkParamOverrides });
-    const timings: ClientTiming[] = [];
-    let end = start;
-    clientIds.forEach((id, k) => {
+    const server = this.config.server;
+    const hop = (from: string, to: string, t: number) => (from === to ? 0 : (this.path(from, to, t, bits)?.timeS ?? NaN));
+    const hopsOf = (from: string, to: string, t: number) => (from === to ? 0 : (this.path(from, to, t, bits)?.hops.length ?? 0));
+    const raw = clientIds.map((id, k) => {
       const node = this.config.clients[id]!;
-      const down = this.path(this.config.server, node, start, bits);
+      const edge = this.edgeOf.get(node);
+      const via = edge ?? server;
+      const down = (edge ? hop(server, edge, start) : 0) + hop(via, node, start + (edge ? hop(server, edge, start) : 0));
       const computeS = samples[k]! / this.config.samples_per_second;
-      const upAt = start + (down?.timeS ?? 0) + computeS;
-      const up = this.path(node, this.config.server, upAt, bits);
-      const t: ClientTiming = { client: id, downS: down?.timeS ?? NaN, computeS, upS: up?.timeS ?? NaN, hops: (down?.hops.length ?? 0) + (up?.hops.length ?? 0) };
-      timings.push(t);
-      end = Math.max(end, upAt + (up?.timeS ?? 0));
+      const upAt = start + down + computeS;
+      const up = hop(node, via, upAt);
+      return { id, node, edge, down, computeS, up, atVia: upAt + up, hops: hopsOf(via, node, start) + hopsOf(node, via, upAt) + (edge ? 2 * hopsOf(server, edge, start) : 0) };
     });
+    // An edge forwards one aggregate once its last client is in.
+    const edgeDone = new Map<string, number>();
+    for (const r of raw) if (r.edge) edgeDone.set(r.edge, Math.max(edgeDone.get(r.edge) ?? 0, r.atVia));
+    const deadline = this.config.deadline_s !== undefined ? start + this.config.deadline_s : Infinity;
+    const timings: ClientTiming[] = raw.map((r) => {
+      const arrivalS = r.edge ? edgeDone.get(r.edge)! + hop(r.edge, server, edgeDone.get(r.edge)!) : r.atVia;
+      return {
+        client: r.id,
+        downS: r.down,
+        computeS: r.computeS,
+        upS: r.up + (r.edge ? arrivalS - r.atVia : 0),
+        hops: r.hops,
+        ...(r.edge ? { edge: r.edge } : {}),
+        arrivalS,
+        late: arrivalS > deadline,
+      };
+    });
+    const arrivals = timings.filter((t) => Number.isFinite(t.arrivalS)).map((t) => t.arrivalS);
+    const end = Math.min(deadline, Math.max(start, ...arrivals));
     this.now = end;
     const n = this.nodes.length;
     return { startS: start - waitS, endS: end, missed, clients: timings, waitS, linksUp: links.length, linkPairs: (n * (n - 1)) / 2 };

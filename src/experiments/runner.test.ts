@@ -164,3 +164,33 @@ test('configs that cannot work together are refused at validation', () => {
     /secure_aggregation: cannot be combined with a robust aggregator/,
   );
 });
+
+test('a semi-asynchronous federation over a network: late updates join the next round; resume is bit-identical', async () => {
+  const network = {
+    server: 'gs',
+    clients: ['a', 'b', 'c'],
+    samples_per_second: 10,
+    deadline_s: 3.5,
+    nodes: [
+      { kind: 'ground', id: 'gs', latDeg: 0, lonDeg: 0 },
+      { kind: 'uav', id: 'a', altKm: 1, mobility: { model: 'hover', at: { latDeg: 0.1, lonDeg: 0 } } },
+      { kind: 'uav', id: 'b', altKm: 1, mobility: { model: 'hover', at: { latDeg: -0.1, lonDeg: 0 } } },
+      { kind: 'uav', id: 'c', altKm: 1, mobility: { model: 'hover', at: { latDeg: 0, lonDeg: 0.1 } } },
+    ],
+  };
+  const config = smallConfig({ federation: { clients: 3, rounds: 4, partition: { kind: 'dirichlet', alpha: 0.3 } }, strategy: { name: 'fedavg', min_fit_clients: 1 }, network });
+  const full = await runFederation({ config, runDir: tmp() });
+  const dir = tmp();
+  const events = readFileSync(join((await runFederation({ config, runDir: dir })).runDir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; network?: { endS: number; clients: { late: boolean }[] } });
+  const rounds = events.filter((e) => e.type === 'round');
+  assert.ok(rounds.some((e) => e.network!.clients.some((t) => t.late)), 'some client misses the deadline');
+  assert.ok(rounds.every((e, i) => i === 0 || e.network!.endS > rounds[i - 1]!.network!.endS));
+  const stopDir = tmp();
+  const stop = new AbortController();
+  await runFederation({ config, runDir: stopDir, signal: stop.signal, progress: { update: () => {}, done: () => {}, log: (l) => l.includes('round 2/4') && stop.abort() } });
+  const resumed = await runFederation({ config, runDir: stopDir, resume: true });
+  assert.deepEqual([...resumed.params], [...full.params]);
+});

@@ -167,7 +167,13 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   });
   const timeoutMs = config.runtime.client_timeout_s * 1000;
   const clock = config.network ? new NetworkClock(config.network, app.numClients) : undefined;
-  if (clock && checkpoint) clock.seconds = (checkpoint.strategyState as { networkSeconds?: number }).networkSeconds ?? 0;
+  /** Semi-asynchronous rounds: updates that arrived after the deadline, for the next round. */
+  let pending: FitRes[] = [];
+  if (clock && checkpoint) {
+    const saved = checkpoint.strategyState as { networkSeconds?: number; pending?: (Omit<FitRes, 'update'> & { update: number[] })[] };
+    clock.seconds = saved.networkSeconds ?? 0;
+    pending = (saved.pending ?? []).map((p) => ({ ...p, update: Float64Array.from(p.update) }));
+  }
   const sa = config.secure_aggregation;
   const secure = sa
     ? new SecureAggregator({
@@ -244,6 +250,14 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
             failures.filter((f) => f.reason.startsWith('no link')).map((f) => f.clientId),
           )
         : undefined;
+      if (net && config.network?.deadline_s !== undefined) {
+        // Semi-asynchronous: updates that missed the deadline join the next
+        // round, weighted by 1 / (1 + staleness); last round's late ones join now.
+        const late = new Set(net.clients.filter((t) => t.late).map((t) => t.client));
+        const arrived = pending.map((p) => ({ ...p, numExamples: p.numExamples / 2 }));
+        pending = results.filter((r) => late.has(r.clientId));
+        results = [...results.filter((r) => !late.has(r.clientId)), ...arrived];
+      }
       let secureStats: SecureRoundStats | undefined;
       let toAggregate = results;
       if (secure) {
@@ -325,7 +339,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         metrics: { ...(agg?.metrics ?? {}), ...defenseReport.metrics },
       };
       emit(event);
-      writeCheckpoint(runDir, { version: 1, round, params, strategyState: { strategy: strategy.getState(), defense: defense.getState(), ...(clock ? { networkSeconds: clock.seconds } : {}) }, rngState: rng.getState(), elapsedSeconds: elapsed });
+      writeCheckpoint(runDir, { version: 1, round, params, strategyState: { strategy: strategy.getState(), defense: defense.getState(), ...(clock ? { networkSeconds: clock.seconds, pending: pending.map((p) => ({ ...p, update: [...p.update] })) } : {}) }, rngState: rng.getState(), elapsedSeconds: elapsed });
       o.progress?.log(roundLine(config.name, event, config.federation.rounds));
     }
   } finally {
