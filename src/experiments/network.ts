@@ -76,6 +76,8 @@ export interface NetworkRound {
   readonly clients: readonly ClientTiming[];
   /** Waiting for links before the round could start. */
   readonly waitS: number;
+  /** Waiting for QKD key after the updates arrived (secure aggregation). */
+  readonly keyWaitS?: number;
   /** Up links among all nodes at the round's start, and how many there could be. */
   readonly linksUp: number;
   readonly linkPairs: number;

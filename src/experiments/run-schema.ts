@@ -110,6 +110,22 @@ export const SecureAggregationSchema = z
     dropout: z.number().min(0).lt(1).default(0),
     /** QKD key rate per client pair, bits per second of simulated time (paper 002: 32.8 kbps). */
     key_rate_bps: z.number().positive().default(32_800),
+    /**
+     * Generate the key with an entanglement relay chain instead of a fixed
+     * rate: fiber segments (km) between relays, each fed by a pair source in
+     * its middle; BBM92 on the chain's end-to-end pairs gives key_rate_bps.
+     */
+    relay_chain: z
+      .object({
+        segments_km: z.array(z.number().positive()).min(1),
+        pair_rate_hz: z.number().positive().default(1e8),
+        detector_efficiency: z.number().gt(0).max(1).default(0.6),
+        dark_counts_per_second: z.number().min(0).default(100),
+        misalignment: z.number().min(0).lt(0.5).default(0.01),
+        memory_t2_s: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
     /** A round that lacks key waits for it (simulated time, recorded) or stops the run. */
     on_key_shortage: z.enum(['wait', 'refuse']).default('wait'),
     /**

@@ -19,6 +19,7 @@ import { backdoorSuccessRate, type Trigger } from '../security/byzantine/backdoo
 import { attackHooks } from '../security/byzantine/config.js';
 import { createDefense } from './defense.js';
 import { NetworkClock } from './network.js';
+import { relayKeyRate } from './relay-keys.js';
 import type { EndEvent, RobustResult, RoundEvent, RunEvent, StartEvent } from './events.js';
 import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
@@ -184,7 +185,8 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         threshold: sa.threshold,
         dropout: sa.dropout,
         clients: app.numClients,
-        keyRateBps: sa.key_rate_bps,
+        // A relay chain, when configured, sets the key rate (src/qnet/relays).
+        keyRateBps: sa.relay_chain ? Math.max(1e-9, relayKeyRate(sa.relay_chain).bitsPerSecond) : sa.key_rate_bps,
         onKeyShortage: sa.on_key_shortage,
         seed: config.seed,
         ...(sa.noise ? { noise: { sigma: sa.noise.sigma, clipNorm: sa.noise.clip_norm, delta: sa.noise.delta } } : {}),
@@ -241,7 +243,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         o.progress?.log(`round ${round}: ${failures.length} client(s) failed, retrying (${attempt}/${config.runtime.retries})`);
       }
       const tFit = performance.now();
-      const net = clock
+      let net = clock
         ? clock.round(
             results.map((r) => r.clientId),
             results.map((r) => r.numExamples * config.local.epochs),
@@ -262,7 +264,13 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
       let toAggregate = results;
       if (secure) {
         // The server only learns the sum of the masked, quantized deltas: one mean result.
+        if (clock) secure.syncTo(clock.seconds);
         const s = await secure.aggregate(round, results);
+        // Waiting for key lengthens the round in simulated time.
+        if (clock && net) {
+          clock.seconds += s.stats.keyWaitSeconds;
+          net = { ...net, endS: clock.seconds, keyWaitS: s.stats.keyWaitSeconds };
+        }
         secureStats = s.stats;
         failures = [...failures, ...s.failures];
         toAggregate = s.result ? [s.result] : [];

@@ -79,6 +79,17 @@ export class SecureAggregator {
         : undefined;
   }
 
+  private syncedS = 0;
+
+  /**
+   * Lets key generation run until simulated time `seconds` (a network's
+   * clock): key accumulates between rounds, not only while a round waits.
+   */
+  syncTo(seconds: number): void {
+    if (this.pool && seconds > this.syncedS) this.pool.advance(seconds - this.syncedS);
+    this.syncedS = Math.max(this.syncedS, seconds);
+  }
+
   /** The mean delta over the round's survivors, as one result, with the round's accounting. */
   async aggregate(round: number, results: readonly FitRes[]): Promise<{ result: FitRes | undefined; failures: Failure[]; stats: SecureRoundStats }> {
     const o = this.o;
@@ -125,6 +136,7 @@ export class SecureAggregator {
           throw new QflError(`round ${round}`, `secure aggregation lacks key on ${r.shortages.length} pair(s); ${wait.toFixed(3)} s of key generation needed (secure_aggregation.on_key_shortage: refuse)`);
         }
         this.pool.advance(wait);
+        this.syncedS += wait;
         keyWaitSeconds += wait;
         r = await secureAggregate({ updates: levels, modulus: this.modulus, keys: this.pool, threshold, round, dropoutsAfterMasking: dropped, onKeyShortage: 'wait' });
       }

@@ -3,8 +3,82 @@ import { join } from 'node:path';
 import type { ChartSpec } from '../report/charts.js';
 import { escapeHtml, page, pct, plotsSection } from '../report/html.js';
 import { renderPlots } from '../report/index.js';
-import { readRunEvents } from '../report/read.js';
+import { readRunConfig, readRunEvents } from '../report/read.js';
+import { linkIntervals, type LinkParamOverrides } from '../../qnet/sagin/links.js';
+import { positionAt, validateNodes } from '../../qnet/sagin/topology.js';
+import type { NetworkConfig } from '../network.js';
 import type { SweepPoint } from '../report/summary.js';
+
+/**
+ * A map of the nodes' ground tracks over the run and the availability of each
+ * client's direct links (to the server and to the satellites), from the first
+ * point's network config and simulated duration.
+ */
+function networkCharts(sweepDir: string, points: readonly SweepPoint[]): { name: string; spec: ChartSpec }[] {
+  const first = points.find((p) => existsSync(join(sweepDir, p.dir, 'events.jsonl')));
+  if (!first) return [];
+  const dir = join(sweepDir, first.dir);
+  const config = readRunConfig(dir)?.value as { network?: NetworkConfig } | undefined;
+  const net = config?.network;
+  const last = readRunEvents(dir).rounds.at(-1)?.network;
+  if (!net || !last) return [];
+  const nodes = validateNodes(net.nodes as never, 'network.nodes');
+  const end = Math.max(60, last.endS);
+  const track: object[] = [];
+  for (let k = 0; k <= 60; k++) {
+    const t = (end * k) / 60;
+    for (const n of nodes) {
+      const g = positionAt(n, t, net.epoch).geodetic;
+      track.push({ node: n.id, kind: n.kind, lon: g.lonDeg, lat: g.latDeg, k });
+    }
+  }
+  const params = { params: (net.links ?? {}) as LinkParamOverrides };
+  const server = nodes.find((n) => n.id === net.server)!;
+  const satellites = nodes.filter((n) => n.kind === 'satellite');
+  const bars: object[] = [];
+  for (const id of net.clients) {
+    const client = nodes.find((n) => n.id === id)!;
+    for (const other of [server, ...satellites]) {
+      for (const iv of linkIntervals(client, other, [0, end], Math.max(10, end / 400), net.epoch, params)) {
+        bars.push({ link: `${id} - ${other.id}`, start: iv.startS / 3600, end: iv.endS / 3600 });
+      }
+    }
+  }
+  return [
+    {
+      name: 'sagin-map',
+      spec: {
+        title: { text: 'Ground tracks of the nodes over the run', subtitle: 'longitude / latitude; satellites circle the globe, UAVs patrol near the ground station' },
+        width: 520,
+        height: 260,
+        data: { values: track },
+        mark: { type: 'line', point: { size: 6 } },
+        encoding: {
+          x: { field: 'lon', type: 'quantitative', title: 'longitude (deg)', scale: { domain: [-180, 180] } },
+          y: { field: 'lat', type: 'quantitative', title: 'latitude (deg)', scale: { domain: [-90, 90] } },
+          detail: { field: 'node', type: 'nominal' },
+          order: { field: 'k', type: 'quantitative' },
+          color: { field: 'kind', type: 'nominal', title: null },
+        },
+      },
+    },
+    {
+      name: 'sagin-link-availability',
+      spec: {
+        title: { text: 'Direct link availability', subtitle: 'each client to the server and to each satellite; bars are up intervals' },
+        width: 520,
+        height: Math.max(120, 14 * new Set(bars.map((b) => (b as { link: string }).link)).size),
+        data: { values: bars },
+        mark: 'bar',
+        encoding: {
+          y: { field: 'link', type: 'nominal', title: null },
+          x: { field: 'start', type: 'quantitative', title: 'simulated hours', scale: { domain: [0, end / 3600] } },
+          x2: { field: 'end' },
+        },
+      },
+    },
+  ];
+}
 
 /**
  * The space-air-ground report (paper 003): accuracy and loss per round and
@@ -34,6 +108,7 @@ export async function writeSaginReport(sweepDir: string, points: readonly SweepP
         breakdown.push({ model: label, round: r.round, part: 'local training', seconds: max((c) => c.computeS) });
         breakdown.push({ model: label, round: r.round, part: 'update up', seconds: max((c) => c.upS) });
         breakdown.push({ model: label, round: r.round, part: 'waiting for links', seconds: net.waitS });
+        breakdown.push({ model: label, round: r.round, part: 'waiting for QKD key', seconds: net.keyWaitS ?? 0 });
         links.push({ model: label, hours, up: net.linksUp, missed: net.missed.length });
       }
     }
@@ -52,7 +127,9 @@ export async function writeSaginReport(sweepDir: string, points: readonly SweepP
       color: { field: 'model', type: 'nominal', title: null },
     },
   });
+  const geo = networkCharts(sweepDir, points);
   const plots = await renderPlots(sweepDir, [
+    ...geo,
     { name: 'sagin-accuracy-round', spec: line('round', 'round', 'accuracy', 'test accuracy', 'Accuracy per round', curve, '%') },
     { name: 'sagin-accuracy-hours', spec: line('hours', 'simulated hours', 'accuracy', 'test accuracy', 'Accuracy per simulated hour', curve, '%') },
     { name: 'sagin-loss-round', spec: line('round', 'round', 'loss', 'test loss', 'Loss per round', curve) },
