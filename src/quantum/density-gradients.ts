@@ -11,9 +11,10 @@ import {
   type DensityBatch,
 } from './density.js';
 import { generatorInner } from './kernels.js';
+import { centralDifferences, shiftRuleGradients, weightOutputs, type WeightedRun } from './gradients.js';
 import type { PauliWord } from './measure.js';
 import { noisyProgram, type NoiseModel } from './noise.js';
-import { allocState, checkArgs, prepare, type RunArgs, type ShiftSpec } from './statevector.js';
+import { allocState, checkArgs, prepare, type RunArgs } from './statevector.js';
 
 /**
  * Gradients on the noisy density-matrix simulator, with the statevector
@@ -205,22 +206,10 @@ function prepGradient(args: RunArgs, lam: DensityBatch, gradInputs: Float64Array
   }
 }
 
-/** Per-sample f_b = sum_k g_bk <O_k>_b on the noisy simulator. */
-function weightedOutputs(args: RunArgs, observables: readonly PauliWord[], g: Float64Array, noise?: NoiseModel, shift?: ShiftSpec): Float64Array {
-  const opts = { ...(noise ? { noise } : {}), ...(shift ? { shift } : {}) };
-  const out = expvalDensity(simulateDensity(args, opts), observables, noise);
-  const K = observables.length;
-  const f = new Float64Array(args.batch);
-  for (let b = 0; b < args.batch; b++) {
-    let acc = 0;
-    for (let k = 0; k < K; k++) acc += g[b * K + k]! * out[b * K + k]!;
-    f[b] = acc;
-  }
-  return f;
-}
-
-const C1 = (Math.SQRT2 + 1) / (4 * Math.SQRT2);
-const C2 = (Math.SQRT2 - 1) / (4 * Math.SQRT2);
+const densityRun =
+  (observables: readonly PauliWord[], g: Float64Array, noise?: NoiseModel): WeightedRun =>
+  (args, shift) =>
+    weightOutputs(expvalDensity(simulateDensity(args, { ...(noise ? { noise } : {}), ...(shift ? { shift } : {}) }), observables, noise), g, args.batch);
 
 /**
  * Parameter shift on the noisy simulator. It is exact here: every channel
@@ -239,26 +228,7 @@ export function densityParameterShift(
 ): Gradients {
   checkArgs(args);
   checkGradOutputs(args, observables, gradOutputs);
-  const gradWeights = new Float64Array(args.circuit.nWeights);
-  const gradInputs = new Float64Array(args.batch * args.circuit.nInputs);
-  const at = (tapeIndex: number, shift: number) => weightedOutputs(args, observables, gradOutputs, noise, { tapeIndex, shift });
-  const d = new Float64Array(args.batch);
-  for (const step of noisyProgram(args.circuit)) {
-    if (step.kind !== 'gate') continue;
-    const { op, tapeIndex: t } = step;
-    if (op.kind !== 'rot' || op.param.kind === 'const') continue;
-    const plus = at(t, Math.PI / 2);
-    const minus = at(t, -Math.PI / 2);
-    if (op.ctrl === 0 || op.rot === 'Phase') {
-      for (let b = 0; b < args.batch; b++) d[b] = (plus[b]! - minus[b]!) / 2;
-    } else {
-      const plus3 = at(t, (3 * Math.PI) / 2);
-      const minus3 = at(t, (-3 * Math.PI) / 2);
-      for (let b = 0; b < args.batch; b++) d[b] = C1 * (plus[b]! - minus[b]!) - C2 * (plus3[b]! - minus3[b]!);
-    }
-    scatterParamGrad(op.param, args, d, true, gradWeights, gradInputs);
-  }
-  return { gradWeights, gradInputs };
+  return shiftRuleGradients(args, densityRun(observables, gradOutputs, noise));
 }
 
 /** Central finite differences on the noisy simulator (a reference for tests, O(h^2)). */
@@ -271,34 +241,5 @@ export function densityFiniteDifferences(
 ): Gradients {
   checkArgs(args);
   checkGradOutputs(args, observables, gradOutputs);
-  const { circuit, batch } = args;
-  const nIn = circuit.nInputs;
-  const gradWeights = new Float64Array(circuit.nWeights);
-  const gradInputs = new Float64Array(batch * nIn);
-  const weights = args.weights.slice();
-  const inputs = args.inputs.slice();
-  const f = () => weightedOutputs({ circuit, batch, weights, inputs }, observables, gradOutputs, noise);
-  const sum = (v: Float64Array) => v.reduce((a, x) => a + x, 0);
-  for (let i = 0; i < circuit.nWeights; i++) {
-    const w0 = weights[i]!;
-    weights[i] = w0 + h;
-    const plus = sum(f());
-    weights[i] = w0 - h;
-    const minus = sum(f());
-    weights[i] = w0;
-    gradWeights[i] = (plus - minus) / (2 * h);
-  }
-  const saved = new Float64Array(batch);
-  for (let k = 0; k < nIn; k++) {
-    for (let b = 0; b < batch; b++) saved[b] = inputs[b * nIn + k]!;
-    for (let b = 0; b < batch; b++) inputs[b * nIn + k] = saved[b]! + h;
-    const plus = f();
-    for (let b = 0; b < batch; b++) inputs[b * nIn + k] = saved[b]! - h;
-    const minus = f();
-    for (let b = 0; b < batch; b++) {
-      inputs[b * nIn + k] = saved[b]!;
-      gradInputs[b * nIn + k] = (plus[b]! - minus[b]!) / (2 * h);
-    }
-  }
-  return { gradWeights, gradInputs };
+  return centralDifferences(args, densityRun(observables, gradOutputs, noise), h);
 }
