@@ -15,7 +15,7 @@ import type { RunConfig } from './run-schema.js';
 export interface Defense {
   readonly aggregator?: Aggregator;
   /** What this round's aggregation reported; call once per round, after aggregation. */
-  report(round: number, sampled: number, clientIds: readonly number[]): { metrics: Record<string, number>; dp?: RoundEvent['dp'] };
+  report(round: number, sampled: number, clientIds: readonly number[]): { metrics: Record<string, number>; dp?: RoundEvent['dp']; flagged?: number[] };
   getState(): unknown;
   setState(state: unknown): void;
 }
@@ -30,7 +30,10 @@ export function createDefense(config: RunConfig, numClients: number): Defense {
         last = rule.run(updates, weights);
         return last.aggregate;
       },
-      report: (_round, _sampled, clientIds) => ({ metrics: last ? robustMetrics(last, clientIds) : {} }),
+      report: (_round, _sampled, clientIds) => ({
+        metrics: last ? robustMetrics(last, clientIds) : {},
+        ...(last?.flagged ? { flagged: last.flagged.map((k) => clientIds[k]!) } : {}),
+      }),
       getState: () => undefined,
       setState: () => {},
     };

@@ -77,6 +77,8 @@ export interface RoundEvent {
   readonly backdoor?: { readonly target: number; readonly successRate: number; readonly cleanRate: number };
   /** Robust accuracy of the new global model under attack (evaluation.robust). */
   readonly robust?: readonly RobustResult[];
+  /** Clients whose updates the robust aggregator treated as suspicious this round. */
+  readonly flagged?: readonly number[];
   /** Bytes sent to clients (down) and received from them (up) this round. */
   readonly bytes: { readonly up: number; readonly down: number };
   /** What the strategy's aggregation reported. */
@@ -92,3 +94,14 @@ export interface EndEvent {
 }
 
 export type RunEvent = StartEvent | RoundEvent | EndEvent;
+
+/** Live status of one client in the round in progress (the dashboard's per-client view; not written to events.jsonl). */
+export type ClientStatus = 'training' | 'done' | 'failed' | 'dropped';
+
+/** Watches a run as it goes (the dashboard): every event written, and per-client status within a round. */
+export interface RunMonitor {
+  /** Each event, as it is appended to events.jsonl. */
+  event?(e: RunEvent): void;
+  /** A client's status changed in round `round` (`reason` for failed and dropped). */
+  client?(round: number, clientId: number, status: ClientStatus, reason?: string): void;
+}

@@ -20,7 +20,7 @@ import { attackHooks } from '../security/byzantine/config.js';
 import { createDefense } from './defense.js';
 import { NetworkClock } from './network.js';
 import { relayKeyRate } from './relay-keys.js';
-import type { EndEvent, RobustResult, RoundEvent, RunEvent, StartEvent } from './events.js';
+import type { EndEvent, RobustResult, RoundEvent, RunEvent, RunMonitor, StartEvent } from './events.js';
 import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
 import { validate } from './validate.js';
@@ -40,6 +40,14 @@ export interface RunOptions {
   readonly progress?: Progress;
   /** Stop cleanly after the round in progress when aborted (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * Where client tasks run; by default a pool or this thread as
+   * `runtime.workers` says. `qfl server` passes the remote nodes here. An
+   * executor passed in is not closed by the run.
+   */
+  readonly executor?: Executor;
+  /** Live view of the run (the dashboard). */
+  readonly monitor?: RunMonitor;
 }
 
 export interface RunResult {
@@ -93,7 +101,10 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   const { config, runDir } = o;
   mkdirSync(runDir, { recursive: true });
   const eventsPath = join(runDir, 'events.jsonl');
-  const emit = (e: RunEvent) => appendFileSync(eventsPath, JSON.stringify(e) + '\n');
+  const emit = (e: RunEvent) => {
+    appendFileSync(eventsPath, JSON.stringify(e) + '\n');
+    o.monitor?.event?.(e);
+  };
 
   const checkpoint = o.resume ? readCheckpoint(runDir) : undefined;
   if (o.resume) checkResumable(runDir, config);
@@ -162,10 +173,12 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   };
   emit(start);
 
-  const executor: Executor = createExecutor(appRef(appConfigOf(config)), {
-    workers: config.runtime.workers,
-    pipeline: config.pipeline,
-  });
+  const executor: Executor =
+    o.executor ??
+    createExecutor(appRef(appConfigOf(config)), {
+      workers: config.runtime.workers,
+      pipeline: config.pipeline,
+    });
   const timeoutMs = config.runtime.client_timeout_s * 1000;
   const clock = config.network ? new NetworkClock(config.network, app.numClients) : undefined;
   /** Semi-asynchronous rounds: updates that arrived after the deadline, for the next round. */
@@ -229,7 +242,11 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
             ...(last ? { lastAccuracy: last.accuracy } : {}),
           });
         show(0, fitIns.length);
-        const outcomes = await executor.fit(fitIns, { timeoutMs, onProgress: show });
+        for (const id of unreachable) o.monitor?.client?.(round, id, 'dropped', 'no link to the server (network)');
+        for (const ins of fitIns) o.monitor?.client?.(round, ins.clientId, 'training');
+        const onOutcome = (x: { clientId: number; reason?: string }) =>
+          o.monitor?.client?.(round, x.clientId, x.reason === undefined ? 'done' : 'failed', x.reason);
+        const outcomes = await executor.fit(fitIns, { timeoutMs, onProgress: show, onOutcome });
         ({ results, failures } = receiveUpdates(pipeline, outcomes, { round, paramCount: model.paramCount }));
         failures = [...failures, ...unreachable.map((clientId) => ({ clientId, reason: 'no link to the server (network)' }))];
         if (results.length >= config.strategy.min_fit_clients) break;
@@ -324,6 +341,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         ...(robust ? { robust } : {}),
         ...(net ? { network: net } : {}),
         ...(defenseReport.dp ? { dp: defenseReport.dp } : {}),
+        ...(defenseReport.flagged ? { flagged: defenseReport.flagged } : {}),
         ...(backdoor ? { backdoor } : {}),
         ...(secureStats
           ? {
@@ -351,7 +369,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
       o.progress?.log(roundLine(config.name, event, config.federation.rounds));
     }
   } finally {
-    await executor.close();
+    if (!o.executor) await executor.close();
     o.progress?.done();
   }
   const done = round - 1;

@@ -43,6 +43,8 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Called as each task settles (in completion order), for progress output. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called with each task's outcome as it settles (in completion order). */
+  readonly onOutcome?: (outcome: { readonly clientId: number; readonly reason?: string }) => void;
 }
 
 export interface Executor {
@@ -129,6 +131,7 @@ export class InProcessExecutor implements Executor {
       } catch (e) {
         out.push(failure(ins.clientId, e));
       }
+      opts.onOutcome?.(out[out.length - 1] as { clientId: number });
       opts.onProgress?.(out.length, tasks.length);
       await new Promise((resolve) => setImmediate(resolve)); // let timers and progress output run between clients
     }
@@ -205,6 +208,7 @@ export class PoolExecutor implements Executor {
     return Promise.all(
       tasks.map((t) =>
         this.runOne(t, timeout).then((r) => {
+          opts.onOutcome?.(r as { clientId: number });
           opts.onProgress?.(++done, tasks.length);
           return r;
         }),
