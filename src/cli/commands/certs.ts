@@ -1,0 +1,104 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ALLOWLIST_FILE, nodeKeyFileName, writeNodeKey } from '../../transport/auth.js';
+import { CERT_FILES, DEFAULT_DAYS, normalizeHosts, writeDevCertificates } from '../../transport/certs.js';
+import { fail } from '../../util/errors.js';
+
+/**
+ * `qfl certs`: development TLS material and node keys for a deployed
+ * federation (`src/transport/certs.ts`, `src/transport/auth.ts`). The server
+ * presents server.pem; clients pin ca.pem and prove who they are with an
+ * Ed25519 node key listed in allowlist.txt.
+ */
+
+const USAGE = `usage: qfl certs --out DIR [--hosts H1,H2] [--nodes N] [--days D] [--force]
+       qfl certs node NAME --out DIR
+
+qfl certs: a development CA, a server certificate it signs, and N node keys
+  --out DIR      directory to write (created if missing)
+  --hosts LIST   comma-separated names and IP addresses clients will dial;
+                 localhost and 127.0.0.1 are always included
+  --nodes N      node keys node-0.key .. node-{N-1}.key plus allowlist.txt (default 0)
+  --days D       validity of the certificates (default ${DEFAULT_DAYS})
+  --force        overwrite files already in DIR
+
+qfl certs node NAME: one more node key, NAME.key, added to DIR/allowlist.txt
+  --out DIR      an existing directory made by 'qfl certs'`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'node') return node(argv.slice(1));
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      hosts: { type: 'string' },
+      nodes: { type: 'string' },
+      days: { type: 'string' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) fail('subcommand', `unknown certs subcommand '${positionals[0]}'; the only one is 'node'`);
+  if (values.out === undefined) fail('--out', 'is required: the directory to write');
+  const hosts = normalizeHosts((values.hosts ?? '').split(',').filter((h) => h.trim() !== ''));
+  const nodes = wholeNumber('--nodes', values.nodes, 0, 10_000) ?? 0;
+  const days = wholeNumber('--days', values.days, 1, 36_500) ?? DEFAULT_DAYS;
+
+  const dir = values.out;
+  const { files } = writeDevCertificates(dir, { hosts, days, nodes, force: values.force ?? false });
+  console.log(`wrote ${files.length} files to ${dir} (server certificate for ${hosts.join(', ')}; valid ${days} days):`);
+  for (const f of files) console.log(`  ${f}`);
+  console.log('');
+  printUsage(dir, hosts[0]!, nodes > 0 ? 'node-0' : undefined);
+  return 0;
+}
+
+function node(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) fail('NAME', `give exactly one node name, got ${positionals.length}`);
+  const name = positionals[0]!;
+  if (values.out === undefined) fail('--out', "is required: the directory made by 'qfl certs'");
+  const dir = values.out;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail('--out', `'${dir}' is not a directory; make it with 'qfl certs --out ${dir}'`);
+
+  const publicKey = writeNodeKey(dir, name);
+  console.log(`wrote ${join(dir, nodeKeyFileName(name))} and added '${name} ${publicKey}' to ${join(dir, ALLOWLIST_FILE)}`);
+  console.log('');
+  printUsage(dir, 'HOST', name);
+  return 0;
+}
+
+function printUsage(dir: string, host: string, nodeName: string | undefined): void {
+  const p = (f: string) => join(dir, f);
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:PORT`;
+  console.log('use them with:');
+  console.log(`  qfl server CONFIG --tls-cert ${p(CERT_FILES.serverCert)} --tls-key ${p(CERT_FILES.serverKey)} --allowlist ${p(ALLOWLIST_FILE)}`);
+  if (nodeName !== undefined) {
+    console.log(`  qfl client --server ${url} --ca ${p(CERT_FILES.caCert)} --key ${p(nodeKeyFileName(nodeName))} ...`);
+  } else {
+    console.log(`  qfl client --server ${url} --ca ${p(CERT_FILES.caCert)} --key ${p('NAME.key')} ...`);
+    console.log(`  (no node keys yet: add one with 'qfl certs node NAME --out ${dir}')`);
+  }
+  console.log(`keep ${p(CERT_FILES.caKey)} and the *.key files private; copy each node only ${p(CERT_FILES.caCert)} and its own key.`);
+}
+
+function wholeNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) fail(flag, `must be a whole number in [${min}, ${max}], got '${raw}'`);
+  return v;
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readConfig } from '../../experiments/config.js';
+import { createProgress } from '../../experiments/progress.js';
+import { writeRunReport } from '../../experiments/report/index.js';
+import { RunConfigSchema } from '../../experiments/run-schema.js';
+import { appConfigOf, configYaml, runFederation } from '../../experiments/runner.js';
+import { createClientApp } from '../../experiments/client-app.js';
+import { fail } from '../../util/errors.js';
+import { AllowList } from '../../transport/auth.js';
+import { FleetServer } from '../../transport/server.js';
+import { numberFlag } from '../flags.js';
+
+const HELP = `usage: qfl server CONFIG.yaml [options]
+
+Runs the server side of a federation config (strategy, rounds, evaluation,
+pipeline, defenses) and waits for nodes started with \`qfl client\` to host
+its clients. Writes the same run directory as \`qfl run\` (events, checkpoint
+after every round, report); continue a killed server with --resume: nodes
+reconnect by themselves.
+
+TLS and node authentication are on unless --insecure: make a development CA,
+server certificate and node keys with \`qfl certs\`.
+
+options:
+  --tls-cert FILE        server certificate (PEM)
+  --tls-key FILE         its private key (PEM)
+  --allowlist FILE       node keys allowed to join (lines 'NAME BASE64KEY')
+  --insecure             plaintext HTTP/2 and no node keys: local runs only
+  --host HOST            address to listen on; default 0.0.0.0 (127.0.0.1 with --insecure)
+  --port PORT            default 9092 (0: any free port, printed)
+  --out DIR              run directory; default runs/NAME-TIMESTAMP
+  --resume RUN_DIR       continue a run from its last complete round
+  --wait-timeout S       seconds to wait for nodes to host every client before
+                         a round starts; the run stops with a message after (default 300)
+  --heartbeat S          interval nodes are asked to call in at (default 5)
+  --silence-timeout S    a node silent this long is dropped from rounds (default 30)
+  --max-message-mb MB    largest message in either direction (default: 64, or
+                         4 models' worth if larger)
+  --quiet                no progress output
+  -h, --help             show this help`;
+
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      allowlist: { type: 'string' },
+      insecure: { type: 'boolean' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      'wait-timeout': { type: 'string' },
+      heartbeat: { type: 'string' },
+      'silence-timeout': { type: 'string' },
+      'max-message-mb': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) fail('CONFIG', 'give exactly one config file: qfl server CONFIG.yaml');
+  const insecure = values.insecure ?? false;
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) fail('--tls-cert', 'give both --tls-cert and --tls-key, or neither');
+  if (!insecure && (cert === undefined || values.allowlist === undefined)) {
+    fail('qfl server', 'TLS and node authentication are on by default: pass --tls-cert, --tls-key and --allowlist (make them with `qfl certs --out certs --nodes N`), or --insecure for a local run');
+  }
+  const config = readConfig(positionals[0]!, RunConfigSchema);
+  if (config.sweep) fail(positionals[0]!, 'has a sweep: block; qfl server runs one federation (use qfl run for sweeps)');
+  if (config.secure_aggregation) {
+    fail(`${positionals[0]}: secure_aggregation`, 'is simulated in-process only for now (`qfl run`); qfl server cannot run it across machines yet');
+  }
+  if (config.network) fail(`${positionals[0]}: network`, 'is a simulated space-air-ground network (`qfl run`); a deployed run uses the real network');
+  if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
+
+  const waitTimeout = numberFlag('--wait-timeout', values['wait-timeout'], 300, { min: 0 });
+  const heartbeat = numberFlag('--heartbeat', values.heartbeat, 5, { min: 0.05 });
+  const silence = numberFlag('--silence-timeout', values['silence-timeout'], 30, { min: 0.1 });
+  if (silence <= heartbeat) fail('--silence-timeout', `must be longer than --heartbeat (${heartbeat} s), got ${silence}`);
+  const port = numberFlag('--port', values.port, 9092, { min: 0, max: 65535, integer: true });
+  const host = values.host ?? (insecure ? '127.0.0.1' : '0.0.0.0');
+
+  const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
+  const progress = createProgress(process.stderr, values.quiet ?? false);
+  const app = createClientApp(appConfigOf(config)); // fails early on a bad data or model section
+  const paramCount = app.model().paramCount;
+  const maxMb = numberFlag('--max-message-mb', values['max-message-mb'], Math.max(64, Math.ceil((4 * paramCount * 8) / 2 ** 20)), { min: 1 });
+  const server = new FleetServer({
+    host,
+    port,
+    ...(cert && key ? { tls: { cert, key } } : {}),
+    ...(values.allowlist ? { allowList: AllowList.load(values.allowlist) } : {}),
+    heartbeatIntervalS: heartbeat,
+    silenceTimeoutS: silence,
+    maxMessageBytes: Math.floor(maxMb * 2 ** 20),
+    log: (line) => progress.log(line),
+    run: {
+      runId: createHash('sha256').update(configYaml(config)).update(basename(runDir)).digest('hex').slice(0, 16),
+      name: config.name,
+      appConfigJson: JSON.stringify(appConfigOf(config)),
+      pipelineJson: JSON.stringify(config.pipeline),
+      numClients: app.numClients,
+      rounds: config.federation.rounds,
+      numParameters: paramCount,
+    },
+  });
+  const url = await server.listen();
+  progress.log(`qfl server: run ${config.name}, ${app.numClients} clients, ${config.federation.rounds} rounds; listening on ${url}${insecure && !cert ? ' (insecure: no TLS)' : ''}`);
+  progress.log(`run directory: ${runDir}`);
+  const stop = new AbortController();
+  const onSigint = () => {
+    progress.done();
+    process.stderr.write(`\ninterrupted: the last complete round is saved; continue with\n  qfl server ${positionals[0]} --resume ${runDir} ...\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const clientIds = Array.from({ length: app.numClients }, (_, i) => i);
+    progress.log(`waiting up to ${waitTimeout} s for nodes to host clients 0..${app.numClients - 1}`);
+    await server.fleet.waitForClients(clientIds, waitTimeout, stop.signal);
+    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, executor: server.executor() });
+    await server.finish();
+    const report = await writeRunReport(runDir);
+    const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
+    console.log(`done: ${result.rounds} rounds${acc}. Report: ${report}`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await server.close();
+  }
+}
