@@ -8,7 +8,7 @@ import { appRef, type AppConfig } from '../experiments/client-app.js';
 import { fail, QflError } from '../util/errors.js';
 import { challengeMessage, type NodeKey } from './auth.js';
 import { decodeInstruction, evaluateResult, failureResult, fitResult, WireError } from './codec.js';
-import { PROTOCOL_VERSION, SESSION_HEADER } from './fleet.js';
+import { PROTOCOL_VERSION, ranges, SESSION_HEADER } from './fleet.js';
 import { FleetService, type Instruction, type Result, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 
 /**
@@ -95,7 +95,7 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
           throw new QflError('server', `${o.server} unreachable for ${o.reconnectTimeoutS} s (${what}: ${err.rawMessage}); giving up`);
         }
         if (attempt === 0) o.log(`${what}: ${err.rawMessage}; retrying`);
-        await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+        await sleep(Math.min(2000, 200 * 2 ** Math.min(attempt, 4)));
       }
     }
   };
@@ -134,7 +134,7 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
         return stats;
       }
       if (r.instructions.length === 0) continue;
-      const results = await execute(r.instructions, executor!, run!, stats);
+      const results = await execute(r.instructions, executor!, run!, stats, o.log);
       for (const res of results) {
         const { acks } = await call('push', () => client.pushResults({ results: [res] }));
         for (const a of acks) if (!a.accepted) o.log(`the server refused result ${a.instructionId}: ${a.error}`);
@@ -147,7 +147,13 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
 }
 
 /** Runs a batch of instructions (fit and evaluate tasks, each with its deadline) and encodes the answers. */
-async function execute(instructions: readonly Instruction[], executor: Executor, run: RunInfo, stats: { fit: number; evaluate: number }): Promise<Result[]> {
+async function execute(
+  instructions: readonly Instruction[],
+  executor: Executor,
+  run: RunInfo,
+  stats: { fit: number; evaluate: number },
+  log: (line: string) => void,
+): Promise<Result[]> {
   const out: Result[] = [];
   const fits: { id: string; ins: FitIns; deadline: number }[] = [];
   const evals: { id: string; ins: EvaluateIns; deadline: number }[] = [];
@@ -162,6 +168,9 @@ async function execute(instructions: readonly Instruction[], executor: Executor,
     }
   }
   const timeout = (d: number) => (d > 0 ? { timeoutMs: d * 1000 } : {});
+  const round = instructions[0]!.round;
+  if (fits.length > 0) log(`round ${round}: fit for clients ${ranges(fits.map((f) => f.ins.clientId))}`);
+  if (evals.length > 0) log(`round ${round}: evaluate for clients ${ranges(evals.map((f) => f.ins.clientId))}`);
   if (fits.length > 0) {
     const outcomes = await executor.fit(fits.map((f) => f.ins), timeout(fits[0]!.deadline));
     outcomes.forEach((x, k) => out.push(encode(fits[k]!.id, fits[k]!.ins, x, fitResult)));

@@ -36,6 +36,7 @@ export interface FleetServerOptions extends Omit<FleetOptions, 'log'> {
 export class FleetServer {
   readonly fleet: Fleet;
   private server?: http2.Http2Server;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly closing = new AbortController();
 
   constructor(private readonly o: FleetServerOptions) {
@@ -56,6 +57,10 @@ export class FleetServer {
       ? http2.createSecureServer({ cert: readPem(this.o.tls.cert, '--tls-cert'), key: readPem(this.o.tls.key, '--tls-key'), allowHTTP1: true }, handler)
       : http2.createServer(handler);
     // A peer that sends garbage (not HTTP/2, a bad TLS hello) loses its own connection; the server goes on.
+    server.on('session', (session) => {
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
     server.on('sessionError', (e) => log(`connection refused: ${e.message}`));
     server.on('tlsClientError', (e) => log(`TLS handshake refused: ${e.message}`));
     server.on('clientError' as 'error', (e: Error) => log(`connection refused: ${e.message}`));
@@ -89,11 +94,10 @@ export class FleetServer {
     this.closing.abort();
     const s = this.server;
     if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      // Open HTTP/2 sessions keep close() waiting; end them.
-      setTimeout(resolve, 2000).unref();
-    });
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    // Open HTTP/2 sessions (nodes' kept-alive connections) keep close() waiting: end them.
+    for (const session of this.sessions) session.destroy();
+    await closed;
   }
 
   private routes(router: ConnectRouter): void {

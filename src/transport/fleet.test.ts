@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import type { FitIns, FitRes } from '../fl/messages.js';
+import { isFailure } from '../fl/pipeline.js';
+import { AllowList, challengeMessage, generateNodeKey, loadNodeKey } from './auth.js';
+import { encodeVector, fitResult } from './codec.js';
+import { PROTOCOL_VERSION, ranges, SESSION_HEADER } from './fleet.js';
+import { FleetService, ResultSchema, TensorSchema } from './gen/qfl/fleet/v1/fleet_pb.js';
+import { FleetServer } from './server.js';
+
+/** The server's rules, over real RPCs on 127.0.0.1 (no child processes). */
+const PARAMS = 4;
+const run = { runId: 'r', name: 'unit', appConfigJson: '{}', pipelineJson: '[]', numClients: 3, rounds: 1, numParameters: PARAMS };
+
+async function start(extra: { allowList?: AllowList; silenceTimeoutS?: number; maxMessageBytes?: number } = {}) {
+  const logs: string[] = [];
+  const server = new FleetServer({
+    host: '127.0.0.1',
+    port: 0,
+    run,
+    heartbeatIntervalS: 0.1,
+    silenceTimeoutS: extra.silenceTimeoutS ?? 30,
+    maxMessageBytes: extra.maxMessageBytes ?? 1 << 20,
+    log: (l) => logs.push(l),
+    ...(extra.allowList ? { allowList: extra.allowList } : {}),
+  });
+  const url = await server.listen();
+  return { server, url, logs };
+}
+
+function rpc(url: string) {
+  let token = '';
+  const session: Interceptor = (next) => (req) => {
+    if (token) req.header.set(SESSION_HEADER, token);
+    return next(req);
+  };
+  const client = createClient(FleetService, createGrpcTransport({ baseUrl: url, interceptors: [session] }));
+  return {
+    client,
+    async join(clientIds: number[], name = 'n') {
+      const r = await client.registerNode({ name, publicKey: '', clientIds, protocolVersion: PROTOCOL_VERSION, kind: 'node' });
+      token = r.sessionToken;
+      return r;
+    },
+  };
+}
+
+const code = async (p: Promise<unknown>): Promise<Code> => {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e).code;
+  }
+  assert.fail('expected the call to be refused');
+};
+
+const fitIns = (clientId: number): FitIns => ({
+  round: 1,
+  clientId,
+  params: new Float64Array(PARAMS),
+  config: { epochs: 1, batchSize: 4, lr: 0.1, proximalMu: 0, optimizer: 'sgd', seed: 1 },
+});
+const res = (clientId: number, update: Float64Array): FitRes => ({ round: 1, clientId, update, numExamples: 10, metrics: { loss: 1 } });
+
+test('a registered node pulls its instruction; a valid result settles the task bit for bit', async () => {
+  const { server, url } = await start();
+  try {
+    const node = rpc(url);
+    const reg = await node.join([0, 1]);
+    assert.equal(reg.run?.numParameters, PARAMS);
+    const outcomes = server.executor().fit([fitIns(0), fitIns(1)], { timeoutMs: 10_000 });
+    const { instructions } = await node.client.pullInstructions({ waitS: 5 });
+    assert.deepEqual(instructions.map((i) => i.clientId), [0, 1]);
+    const update = Float64Array.of(0.1, -2, 1e-300, 3);
+    const { acks } = await node.client.pushResults({ results: instructions.map((i) => fitResult(i.id, res(i.clientId, update))) });
+    assert.ok(acks.every((a) => a.accepted));
+    const got = await outcomes;
+    assert.deepEqual(got.map((o) => (isFailure(o) ? o.reason : [...o.update])), [[...update], [...update]]);
+  } finally {
+    await server.close();
+  }
+});
+
+test('invalid results are refused to the sender, logged, and fail only their task', async () => {
+  const { server, url, logs } = await start();
+  try {
+    const node = rpc(url);
+    await node.join([0, 1, 2]);
+    const outcomes = server.executor().fit([fitIns(0), fitIns(1), fitIns(2)], { timeoutMs: 10_000 });
+    const { instructions } = await node.client.pullInstructions({ waitS: 5 });
+    const [a, b, c] = instructions;
+    const nan = fitResult(a!.id, res(0, Float64Array.of(0, NaN, 0, 0)));
+    const short = create(ResultSchema, { instructionId: b!.id, clientId: 1, round: 1, outcome: { case: 'fit', value: { update: encodeVector(new Float64Array(3)), numExamples: 1 } } });
+    const lying = fitResult(c!.id, res(0, new Float64Array(PARAMS))); // claims client 0 for client 2's task
+    const { acks } = await node.client.pushResults({ results: [nan, short, lying] });
+    assert.deepEqual(acks.map((k) => k.accepted), [false, false, false]);
+    assert.match(acks[0]!.error, /element 1 is NaN/);
+    assert.match(acks[1]!.error, /shape.*must be \[4\]/);
+    assert.match(acks[2]!.error, /client_id: must be 2/);
+    const got = await outcomes;
+    assert.ok(got.every((o) => isFailure(o) && /invalid result/.test(o.reason)));
+    assert.equal(logs.filter((l) => /refused an invalid result/.test(l)).length, 3);
+    // Late or repeated answers are refused too.
+    const again = await node.client.pushResults({ results: [fitResult(a!.id, res(0, new Float64Array(PARAMS)))] });
+    assert.match(again.acks[0]!.error, /unknown, expired/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('deadlines, silent nodes and clients without a node give failures, not a stuck round', async () => {
+  const { server, url } = await start({ silenceTimeoutS: 0.5 });
+  try {
+    const node = rpc(url);
+    await node.join([0]);
+    const [timedOut] = await server.executor().fit([fitIns(0)], { timeoutMs: 200 });
+    assert.match(isFailure(timedOut!) ? timedOut.reason : '', /timeout after 200 ms/);
+    const [orphan] = await server.executor().fit([fitIns(2)], { timeoutMs: 10_000 });
+    assert.match(isFailure(orphan!) ? orphan.reason : '', /no node hosts this client/);
+    const [silent] = await server.executor().fit([fitIns(0)]); // no deadline: only the silence rule can end it
+    assert.match(isFailure(silent!) ? silent.reason : '', /went silent/);
+    assert.equal(await code(node.client.heartbeat({})), Code.Unauthenticated, 'a dropped session must register again');
+    await node.join([0]);
+    await node.client.heartbeat({});
+  } finally {
+    await server.close();
+  }
+});
+
+test('registration checks client ids, protocol version and the allow-list challenge', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qfl-fleet-'));
+  const member = generateNodeKey();
+  writeFileSync(join(dir, 'm.key'), member.privateKeyPem);
+  const key = loadNodeKey(join(dir, 'm.key'));
+  const stranger = generateNodeKey();
+  const { server, url, logs } = await start({ allowList: AllowList.parse(`m ${member.publicKey}\n`, 'test') });
+  try {
+    const { client } = rpc(url);
+    const base = { name: 'm', publicKey: key.publicKey, clientIds: [0], protocolVersion: PROTOCOL_VERSION, kind: 'node' };
+    assert.equal(await code(client.getChallenge({ name: 'x', publicKey: stranger.publicKey })), Code.PermissionDenied);
+    let { challenge } = await client.getChallenge({ name: 'm', publicKey: key.publicKey });
+    assert.equal(await code(client.registerNode({ ...base, challenge, signature: new Uint8Array(64) })), Code.Unauthenticated);
+    // A challenge is good for one attempt: the right signature on a used challenge fails.
+    assert.equal(await code(client.registerNode({ ...base, challenge, signature: key.sign(challengeMessage(challenge, 'm')) })), Code.Unauthenticated);
+    ({ challenge } = await client.getChallenge({ name: 'm', publicKey: key.publicKey }));
+    const signature = key.sign(challengeMessage(challenge, 'm'));
+    assert.equal(await code(client.registerNode({ ...base, challenge, signature, clientIds: [3] })), Code.InvalidArgument);
+    ({ challenge } = await client.getChallenge({ name: 'm', publicKey: key.publicKey }));
+    assert.equal(await code(client.registerNode({ ...base, challenge, signature: key.sign(challengeMessage(challenge, 'm')), protocolVersion: 99 })), Code.FailedPrecondition);
+    ({ challenge } = await client.getChallenge({ name: 'm', publicKey: key.publicKey }));
+    const ok = await client.registerNode({ ...base, challenge, signature: key.sign(challengeMessage(challenge, 'm')) });
+    assert.ok(ok.sessionToken.length > 20);
+    assert.ok(logs.some((l) => /not on the server's allow-list/.test(l)));
+    await assert.rejects(server.fleet.waitForClients([0, 1, 2], 0.3), /clients 1-2 have none/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('garbage bytes and oversized messages are refused and the server stays up', async () => {
+  const { server, url } = await start({ maxMessageBytes: 64 * 1024 });
+  try {
+    const port = Number(new URL(url).port);
+    await new Promise<void>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => s.end(Buffer.from('GET / HTTP/1.1\r\n\r\n\x00\xff garbage \x16\x03\x01')));
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+      s.resume();
+    });
+    const node = rpc(url);
+    assert.equal(await code(node.client.getChallenge({ name: 'x'.repeat(200_000), publicKey: '' })), Code.ResourceExhausted);
+    await node.join([0]);
+    const outcomes = server.executor().fit([fitIns(0)], { timeoutMs: 10_000 });
+    const { instructions } = await node.client.pullInstructions({ waitS: 5 });
+    const huge = create(ResultSchema, {
+      instructionId: instructions[0]!.id,
+      clientId: 0,
+      round: 1,
+      outcome: { case: 'fit', value: { update: create(TensorSchema, { dtype: 'float64', shape: [PARAMS], data: new Uint8Array(100_000) }), numExamples: 1 } },
+    });
+    assert.equal(await code(node.client.pushResults({ results: [huge] })), Code.ResourceExhausted);
+    // Still serving: the proper answer goes through.
+    const { acks } = await node.client.pushResults({ results: [fitResult(instructions[0]!.id, res(0, new Float64Array(PARAMS)))] });
+    assert.ok(acks[0]!.accepted);
+    assert.ok(!isFailure((await outcomes)[0]!));
+  } finally {
+    await server.close();
+  }
+});
+
+test('ranges prints client ids compactly', () => {
+  assert.equal(ranges([7, 0, 1, 2, 3, 9, 10]), '0-3, 7, 9-10');
+});
