@@ -1,6 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import type { ExecOptions, Executor } from '../fl/executor.js';
@@ -37,9 +38,13 @@ export class FleetServer {
   readonly fleet: Fleet;
   private server?: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly sockets = new Set<Socket>();
+  private readonly closedBytes = { read: 0, written: 0 };
   private readonly closing = new AbortController();
 
   constructor(private readonly o: FleetServerOptions) {
+    // Every open call (nodes' long polls: one per node) listens on the shutdown signal.
+    setMaxListeners(0, this.closing.signal);
     this.fleet = new Fleet({ ...o, log: o.log ?? (() => undefined) });
   }
 
@@ -57,6 +62,14 @@ export class FleetServer {
       ? http2.createSecureServer({ cert: readPem(this.o.tls.cert, '--tls-cert'), key: readPem(this.o.tls.key, '--tls-key'), allowHTTP1: true }, handler)
       : http2.createServer(handler);
     // A peer that sends garbage (not HTTP/2, a bad TLS hello) loses its own connection; the server goes on.
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => {
+        this.closedBytes.read += socket.bytesRead;
+        this.closedBytes.written += socket.bytesWritten;
+        this.sockets.delete(socket);
+      });
+    });
     server.on('session', (session) => {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
@@ -75,6 +88,16 @@ export class FleetServer {
     const { port } = server.address() as AddressInfo;
     const host = this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host;
     return `${this.o.tls ? 'https' : 'http'}://${host}:${port}`;
+  }
+
+  /** Bytes received and sent on all connections so far (TLS records included). */
+  traffic(): { read: number; written: number } {
+    let { read, written } = this.closedBytes;
+    for (const s of this.sockets) {
+      read += s.bytesRead;
+      written += s.bytesWritten;
+    }
+    return { read, written };
   }
 
   /** An executor that runs client tasks on the connected nodes. */
