@@ -84,7 +84,7 @@ function node(argv: string[]): number {
 
 function printUsage(dir: string, host: string, nodeName: string | undefined): void {
   const p = (f: string) => join(dir, f);
-  const url = `https://${host.includes(':') ? `[${host}]` : host}:PORT`;
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:9092`;
   console.log('use them with:');
   console.log(`  qfl server CONFIG --tls-cert ${p(CERT_FILES.serverCert)} --tls-key ${p(CERT_FILES.serverKey)} --allowlist ${p(ALLOWLIST_FILE)}`);
   if (nodeName !== undefined) {
