@@ -2,6 +2,9 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../util/errors.js';
+import { checkNodeName } from './protocol.js';
+
+export { AUTH_CONTEXT, challengeMessage, checkNodeName, MIN_CHALLENGE_BYTES } from './protocol.js';
 
 /**
  * Node authentication by Ed25519 challenge-response. The server sends a fresh
@@ -18,24 +21,12 @@ import { fail } from '../util/errors.js';
 
 export const ALLOWLIST_FILE = 'allowlist.txt';
 
-/** Domain separation: these bytes prefix every signed challenge, so a signature made here means nothing elsewhere. */
-export const AUTH_CONTEXT = 'qfl-node-auth-v1';
-
-/** Shortest challenge accepted: 128 bits, so a recorded signature is never asked for again. */
-export const MIN_CHALLENGE_BYTES = 16;
-
-/** Names go into file names (`<name>.key`) and allow-list lines, so no spaces, slashes or NULs. */
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 
 export type NodeKey = { publicKey: string; sign(message: Uint8Array): Uint8Array };
 
-export function checkNodeName(name: string, field = 'name'): string {
-  if (!NODE_NAME.test(name)) fail(field, `'${name}' is not a node name: 1-64 of letters, digits, '.', '_', '-', starting with a letter or digit`);
-  return name;
-}
 
 export function nodeKeyFileName(name: string): string {
   return `${checkNodeName(name)}.key`;
@@ -98,21 +89,6 @@ export function verifySignature(publicKeyB64: string, message: Uint8Array, signa
   } catch {
     return false;
   }
-}
-
-/**
- * The bytes a node signs: "qfl-node-auth-v1\0" + name + "\0" + challenge.
- * Names have no NUL, so the split is unambiguous; the context string keeps the
- * signature from being valid for any other protocol using the same key.
- */
-export function challengeMessage(challenge: Uint8Array, nodeName: string): Uint8Array {
-  checkNodeName(nodeName, 'nodeName');
-  if (challenge.length < MIN_CHALLENGE_BYTES) fail('challenge', `must be at least ${MIN_CHALLENGE_BYTES} random bytes, got ${challenge.length}`);
-  const head = Buffer.from(`${AUTH_CONTEXT}\0${nodeName}\0`, 'utf8');
-  const out = new Uint8Array(head.length + challenge.length);
-  out.set(head, 0);
-  out.set(challenge, head.length);
-  return out;
 }
 
 /** Nodes admitted by the server: one `<name> <base64 public key>` a line; `#` comments and blank lines ignored. */

@@ -200,7 +200,7 @@ describe('qfl certs', () => {
     const made = await cli('--out', dir, '--hosts', 'fl.example,10.0.0.5', '--nodes', '1', '--days', '10');
     assert.equal(made.code, 0);
     assert.match(made.out, new RegExp(`qfl server CONFIG --tls-cert ${join(dir, 'server.pem')} --tls-key ${join(dir, 'server-key.pem')} --allowlist ${join(dir, 'allowlist.txt')}`));
-    assert.match(made.out, new RegExp(`qfl client --server https://fl.example:PORT --ca ${join(dir, 'ca.pem')} --key ${join(dir, 'node-0.key')}`));
+    assert.match(made.out, new RegExp(`qfl client --server https://fl.example:9092 --ca ${join(dir, 'ca.pem')} --key ${join(dir, 'node-0.key')}`));
 
     const added = await cli('node', 'edge-7', '--out', dir);
     assert.equal(added.code, 0);

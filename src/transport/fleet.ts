@@ -3,7 +3,10 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../fl/messages.js';
 import { QflError } from '../util/errors.js';
-import { challengeMessage, verifySignature, type AllowList } from './auth.js';
+import { verifySignature, type AllowList } from './auth.js';
+import { challengeMessage, PROTOCOL_VERSION, ranges } from './protocol.js';
+
+export { PROTOCOL_VERSION, ranges, SESSION_HEADER } from './protocol.js';
 import { decodeResult, evaluateInstruction, fitInstruction, WireError } from './codec.js';
 import { ResultAckSchema, RunInfoSchema, type Instruction, type Result, type ResultAck, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 
@@ -22,8 +25,6 @@ import { ResultAckSchema, RunInfoSchema, type Instruction, type Result, type Res
  *   shape, finiteness); a bad one is refused to its sender, logged, and its
  *   task fails. The server goes on.
  */
-export const PROTOCOL_VERSION = 1;
-export const SESSION_HEADER = 'qfl-session';
 
 export interface FleetOptions {
   readonly run: Omit<RunInfo, '$typeName' | '$unknown'>;
@@ -369,17 +370,4 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 function instructionBytes(i: Instruction): number {
   const t = i.task;
   return 256 + (t.case === 'fit' || t.case === 'evaluate' ? (t.value.params?.data.byteLength ?? 0) : t.case === 'secagg' ? t.value.message.byteLength : 0);
-}
-
-/** "0-3, 7, 9-10" */
-export function ranges(ids: readonly number[]): string {
-  const s = [...ids].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < s.length; ) {
-    let j = i;
-    while (j + 1 < s.length && s[j + 1] === s[j]! + 1) j++;
-    out.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
-    i = j + 1;
-  }
-  return out.join(', ');
 }

@@ -1,0 +1,52 @@
+import { fail } from '../util/errors.js';
+
+/**
+ * Constants and pure helpers of the Fleet protocol shared by the server, the
+ * Node client and the browser client (no Node-only imports here).
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** The header carrying the session token of a registered node. */
+export const SESSION_HEADER = 'qfl-session';
+
+/** Domain separation: these bytes prefix every signed challenge, so a signature made here means nothing elsewhere. */
+export const AUTH_CONTEXT = 'qfl-node-auth-v1';
+
+/** Shortest challenge accepted: 128 bits, so a recorded signature is never asked for again. */
+export const MIN_CHALLENGE_BYTES = 16;
+
+/** Names go into file names (`<name>.key`) and allow-list lines, so no spaces, slashes or NULs. */
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkNodeName(name: string, field = 'name'): string {
+  if (!NODE_NAME.test(name)) fail(field, `'${name}' is not a node name: 1-64 of letters, digits, '.', '_', '-', starting with a letter or digit`);
+  return name;
+}
+
+/**
+ * The bytes a node signs: "qfl-node-auth-v1\0" + name + "\0" + challenge.
+ * Names have no NUL, so the split is unambiguous; the context string keeps the
+ * signature from being valid for any other protocol using the same key.
+ */
+export function challengeMessage(challenge: Uint8Array, nodeName: string): Uint8Array {
+  checkNodeName(nodeName, 'nodeName');
+  if (challenge.length < MIN_CHALLENGE_BYTES) fail('challenge', `must be at least ${MIN_CHALLENGE_BYTES} random bytes, got ${challenge.length}`);
+  const head = new TextEncoder().encode(`${AUTH_CONTEXT}\0${nodeName}\0`);
+  const out = new Uint8Array(head.length + challenge.length);
+  out.set(head, 0);
+  out.set(challenge, head.length);
+  return out;
+}
+
+/** "0-3, 7, 9-10" */
+export function ranges(ids: readonly number[]): string {
+  const s = [...ids].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j]! + 1) j++;
+    out.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
+}
