@@ -7,7 +7,7 @@ import { attackHooks } from '../security/byzantine/config.js';
 import type { AttackKind, AttackMethod, AttackSpace } from '../security/attacks/craft.js';
 import { fail } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/random.js';
-import { buildModel, loadData } from './build.js';
+import { buildModel, loadData, type Splits } from './build.js';
 import type { RunConfig } from './run-schema.js';
 
 /** The part of a run config a client needs (JSON, sent to worker threads). */
@@ -19,6 +19,8 @@ export interface ExperimentApp extends ClientApp {
   centralTest(): Dataset;
   /** Samples per client's training partition. */
   partitionSizes(): number[];
+  /** Client `clientId`'s data as partitioned (before any attack's poisoning). */
+  partition(clientId: number): Partition;
   /** The valid input range of the data (attacks clip to it), if bounded. */
   readonly range: readonly [number, number] | undefined;
   /** How attacks perturb this data: input features, or the prepared quantum state. */
@@ -49,9 +51,16 @@ export function attackMethod(
   };
 }
 
-export function createClientApp(raw: unknown): ExperimentApp {
-  const config = raw as AppConfig;
-  const { train, test, range } = loadData(config.data, config.seed);
+/** One client's data: its training share and its held-out share for client-side evaluation. */
+export interface Partition {
+  readonly train: Dataset;
+  readonly test: Dataset;
+}
+
+/** Loads the configured data and splits its training set among the clients (seeded, as in every run). */
+export function partitionData(config: AppConfig): { readonly splits: Splits; readonly local: readonly Partition[] } {
+  const splits = loadData(config.data, config.seed);
+  const { train } = splits;
   const { clients, partition: spec, test_fraction } = config.federation;
   if (clients > train.n) fail('federation.clients', `${clients} clients but only ${train.n} training samples`);
   const parts = partition(
@@ -68,20 +77,47 @@ export function createClientApp(raw: unknown): ExperimentApp {
     const { a, b } = randomSplit(mine, 1 - test_fraction, new Rng(deriveSeed(config.seed, 2, k)));
     return a.n > 0 && b.n > 0 ? { train: a, test: b } : { train: mine, test: mine };
   });
+  return { splits, local };
+}
+
+export function createClientApp(raw: unknown): ExperimentApp {
+  const config = raw as AppConfig;
+  const { splits, local } = partitionData(config);
+  const { test } = splits;
+  const central = config.evaluation.test_limit !== undefined ? take(test, Math.min(test.n, config.evaluation.test_limit)) : test;
+  return {
+    ...clientAppOf(config, (id) => local[id]!, splits.train, splits.range),
+    centralTest: () => central,
+    partitionSizes: () => local.map((l) => l.train.n),
+    partition: (id) => local[id]!,
+  };
+}
+
+/**
+ * The client side of the app over partitions at hand: all of them in a
+ * simulation, only its own in a browser tab (`partitionOf` is asked only for
+ * the clients a node hosts). `template` gives the model its input shape and
+ * class count. Attacks and adversarial training follow the config, so a
+ * client computes the same update wherever it runs.
+ */
+export function clientAppOf(
+  config: AppConfig,
+  partitionOf: (clientId: number) => Partition,
+  template: Dataset,
+  range: readonly [number, number] | undefined,
+): ClientApp & Pick<ExperimentApp, 'range' | 'attackSpace'> {
+  const { clients } = config.federation;
   const attackSpace: AttackSpace = config.data.name === 'mnist' ? 'input' : 'state';
   const adversarial = adversarialClients(config);
-  const central = config.evaluation.test_limit !== undefined ? take(test, Math.min(test.n, config.evaluation.test_limit)) : test;
   const hooks = attackHooks(config.attacks ?? [], { numClients: clients, seed: config.seed });
   const check = (id: number) => {
     if (!Number.isInteger(id) || id < 0 || id >= clients) fail('clientId', `must be in [0, ${clients}), got ${id}`);
   };
   return {
     numClients: clients,
-    trainData: (id) => (check(id), hooks.poisonData(id, local[id]!.train)),
-    testData: (id) => (check(id), local[id]!.test),
-    model: (): Sequential => buildModel(config.model, train),
-    centralTest: () => central,
-    partitionSizes: () => local.map((l) => l.train.n),
+    trainData: (id) => (check(id), hooks.poisonData(id, partitionOf(id).train)),
+    testData: (id) => (check(id), partitionOf(id).test),
+    model: (): Sequential => buildModel(config.model, template),
     range,
     attackSpace,
     ...(hooks.malicious.length > 0 ? { attackUpdate: hooks.attackUpdate } : {}),

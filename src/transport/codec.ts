@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import type { Dataset } from '../data/dataset.js';
 import type { EvaluateIns, EvaluateRes, FitIns, FitRes, Metrics } from '../fl/messages.js';
 import {
   FitConfigSchema,
@@ -151,4 +152,27 @@ export function decodeResult(
     numExamples: checkCount(o.value.numExamples, `${where}.evaluate.num_examples`),
     metrics: checkMetrics(o.value.metrics, `${where}.evaluate.metrics`),
   };
+}
+
+/** A data set as two tensors: features float64 [n, ...shape] and labels int32 [n]. */
+export function encodeDataset(d: Dataset): { x: Tensor; y: Tensor } {
+  const x = encodeVector(d.x);
+  x.shape = [d.n, ...d.shape];
+  const y = create(TensorSchema, { dtype: 'int32', shape: [d.n], data: new Uint8Array(d.y.buffer.slice(d.y.byteOffset, d.y.byteOffset + d.y.byteLength)) });
+  return { x, y };
+}
+
+export function decodeDataset(x: Tensor | undefined, y: Tensor | undefined, classes: number, field: string): Dataset {
+  if (!x || !y) throw new WireError(field, 'missing features or labels');
+  if (x.shape.length < 2) throw new WireError(`${field}.x.shape`, `must be [n, ...sample shape], got [${x.shape.join(', ')}]`);
+  const [n, ...shape] = x.shape as [number, ...number[]];
+  const features = shape.reduce((a, b) => a * b, 1);
+  const xs = decodeVector(create(TensorSchema, { dtype: x.dtype, shape: [n * features], data: x.data }), n * features, `${field}.x`);
+  if (y.dtype !== 'int32' || y.shape.length !== 1 || y.shape[0] !== n || y.data.byteLength !== 4 * n) {
+    throw new WireError(`${field}.y`, `must be int32 [${n}] (one label per sample), got ${y.dtype} [${y.shape.join(', ')}]`);
+  }
+  const ys = new Int32Array(n);
+  new Uint8Array(ys.buffer).set(y.data);
+  for (let i = 0; i < n; i++) if (!(ys[i]! >= 0 && ys[i]! < classes)) throw new WireError(`${field}.y`, `label ${ys[i]} at ${i} is not in 0..${classes - 1}`);
+  return { x: xs, y: ys, n, shape, classes };
 }

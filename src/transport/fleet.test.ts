@@ -13,13 +13,15 @@ import { AllowList, challengeMessage, generateNodeKey, loadNodeKey } from './aut
 import { encodeVector, fitResult } from './codec.js';
 import { PROTOCOL_VERSION, ranges, SESSION_HEADER } from './fleet.js';
 import { FleetService, ResultSchema, TensorSchema } from './gen/qfl/fleet/v1/fleet_pb.js';
-import { FleetServer } from './server.js';
+import { FleetServer, type FleetServerOptions } from './server.js';
+import { decodeDataset } from './codec.js';
+import type { Dataset } from '../data/dataset.js';
 
 /** The server's rules, over real RPCs on 127.0.0.1 (no child processes). */
 const PARAMS = 4;
 const run = { runId: 'r', name: 'unit', appConfigJson: '{}', pipelineJson: '[]', numClients: 3, rounds: 1, numParameters: PARAMS };
 
-async function start(extra: { allowList?: AllowList; silenceTimeoutS?: number; maxMessageBytes?: number } = {}) {
+async function start(extra: { allowList?: AllowList; silenceTimeoutS?: number; maxMessageBytes?: number; partitions?: FleetServerOptions['partitions'] } = {}) {
   const logs: string[] = [];
   const server = new FleetServer({
     host: '127.0.0.1',
@@ -30,6 +32,7 @@ async function start(extra: { allowList?: AllowList; silenceTimeoutS?: number; m
     maxMessageBytes: extra.maxMessageBytes ?? 1 << 20,
     log: (l) => logs.push(l),
     ...(extra.allowList ? { allowList: extra.allowList } : {}),
+    ...(extra.partitions ? { partitions: extra.partitions } : {}),
   });
   const url = await server.listen();
   return { server, url, logs };
@@ -197,4 +200,29 @@ test('garbage bytes and oversized messages are refused and the server stays up',
 
 test('ranges prints client ids compactly', () => {
   assert.equal(ranges([7, 0, 1, 2, 3, 9, 10]), '0-3, 7, 9-10');
+});
+
+test('GetPartition serves a node its own clients\' data, exactly, and only when enabled', async () => {
+  const data = (k: number): Dataset => ({ x: Float64Array.from({ length: 6 }, (_, i) => k + i / 7), y: Int32Array.of(k % 2, 1), n: 2, shape: [3], classes: 2 });
+  const { server, url } = await start({ partitions: (k) => ({ train: data(k), test: data(k + 1), range: [0, 1] }) });
+  try {
+    const node = rpc(url);
+    await node.join([1]);
+    const p = await node.client.getPartition({ clientId: 1 });
+    const train = decodeDataset(p.trainX, p.trainY, p.classes, 'train');
+    assert.deepEqual(train, data(1));
+    assert.deepEqual(decodeDataset(p.testX, p.testY, p.classes, 'test'), data(2));
+    assert.deepEqual(p.range, [0, 1]);
+    assert.equal(await code(node.client.getPartition({ clientId: 0 })), Code.PermissionDenied);
+  } finally {
+    await server.close();
+  }
+  const plain = await start();
+  try {
+    const node = rpc(plain.url);
+    await node.join([0]);
+    assert.equal(await code(node.client.getPartition({ clientId: 0 })), Code.FailedPrecondition);
+  } finally {
+    await plain.server.close();
+  }
 });

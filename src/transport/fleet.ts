@@ -7,8 +7,9 @@ import { verifySignature, type AllowList } from './auth.js';
 import { challengeMessage, PROTOCOL_VERSION, ranges } from './protocol.js';
 
 export { PROTOCOL_VERSION, ranges, SESSION_HEADER } from './protocol.js';
-import { decodeResult, evaluateInstruction, fitInstruction, WireError } from './codec.js';
-import { ResultAckSchema, RunInfoSchema, type Instruction, type Result, type ResultAck, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
+import type { Dataset } from '../data/dataset.js';
+import { decodeResult, encodeDataset, evaluateInstruction, fitInstruction, WireError } from './codec.js';
+import { ResultAckSchema, RunInfoSchema, type GetPartitionResponse, type Instruction, type Result, type ResultAck, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 
 /**
  * The server's view of its nodes: sessions, the instructions waiting for
@@ -35,6 +36,8 @@ export interface FleetOptions {
   /** A node not heard from for this long is dropped. */
   readonly silenceTimeoutS: number;
   readonly log: (line: string) => void;
+  /** Serves each node its clients' partitions (demos, browser tabs without data); undefined refuses. */
+  readonly partitions?: (clientId: number) => { readonly train: Dataset; readonly test: Dataset; readonly range?: readonly [number, number] | undefined };
 }
 
 interface NodeSession {
@@ -214,6 +217,15 @@ export class Fleet {
         return ack(false, e.message);
       }
     });
+  }
+
+  partition(node: NodeSession, clientId: number): Omit<GetPartitionResponse, '$typeName' | '$unknown'> {
+    if (!this.o.partitions) throw new ConnectError('this server does not serve partitions (start it with --serve-partitions)', Code.FailedPrecondition);
+    if (!node.clientIds.includes(clientId)) throw new ConnectError(`client ${clientId} is not hosted by node ${node.id}; a node gets only its own clients' data`, Code.PermissionDenied);
+    const p = this.o.partitions(clientId);
+    const train = encodeDataset(p.train);
+    const test = encodeDataset(p.test);
+    return { trainX: train.x, trainY: train.y, testX: test.x, testY: test.y, classes: p.train.classes, range: p.range ? [...p.range] : [] };
   }
 
   unregister(node: NodeSession): void {

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
-import http2 from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
@@ -34,6 +35,9 @@ export interface FleetServerOptions extends Omit<FleetOptions, 'log'> {
   readonly fallback?: ConnectNodeAdapterOptions['fallback'];
 }
 
+/** A request handler for node:http and node:http2 servers alike. */
+export type RequestHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+
 export class FleetServer {
   readonly fleet: Fleet;
   private server?: http2.Http2Server;
@@ -46,19 +50,27 @@ export class FleetServer {
     // Every open call (nodes' long polls: one per node) listens on the shutdown signal.
     setMaxListeners(0, this.closing.signal);
     this.fleet = new Fleet({ ...o, log: o.log ?? (() => undefined) });
-  }
-
-  /** Starts listening; resolves with the URL nodes use. */
-  async listen(): Promise<string> {
-    const handler = connectNodeAdapter({
+    this.handler = connectNodeAdapter({
       routes: (router) => this.routes(router),
-      readMaxBytes: this.o.maxMessageBytes,
-      writeMaxBytes: this.o.maxMessageBytes,
+      readMaxBytes: o.maxMessageBytes,
+      writeMaxBytes: o.maxMessageBytes,
       shutdownSignal: this.closing.signal,
       // Float64 models barely compress (3 % with gzip) and compressing them costs the server CPU.
       acceptCompression: [],
-      ...(this.o.fallback ? { fallback: this.o.fallback } : {}),
+      ...(o.fallback ? { fallback: o.fallback } : {}),
     });
+  }
+
+  /**
+   * The Fleet service as a Node request handler: what `listen` serves, and
+   * what another HTTP server (the dashboard's, HTTP/1.1: Connect and gRPC-Web
+   * for browser clients) can mount beside its own pages.
+   */
+  readonly handler: RequestHandler;
+
+  /** Starts listening; resolves with the URL nodes use. */
+  async listen(): Promise<string> {
+    const handler = this.handler;
     const log = this.o.log ?? (() => undefined);
     const server = this.o.tls
       ? http2.createSecureServer({ cert: readPem(this.o.tls.cert, '--tls-cert'), key: readPem(this.o.tls.key, '--tls-key'), allowHTTP1: true }, handler)
@@ -142,6 +154,7 @@ export class FleetServer {
         return fleet.pull(node, req.waitS, maxBytes / 2, ctx.signal);
       },
       pushResults: (req, ctx) => ({ acks: fleet.push(session(ctx), req.results) }),
+      getPartition: (req, ctx) => fleet.partition(session(ctx), req.clientId),
       unregisterNode: (_req, ctx) => {
         fleet.unregister(session(ctx));
         return {};

@@ -38,6 +38,8 @@ options:
   --silence-timeout S    a node silent this long is dropped from rounds (default 30)
   --max-message-mb MB    largest message in either direction (default: 64, or
                          4 models' worth if larger)
+  --serve-partitions     send each node its clients' partitions of the config's
+                         data (demos, browser tabs without data of their own)
   --quiet                no progress output
   -h, --help             show this help`;
 
@@ -60,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       heartbeat: { type: 'string' },
       'silence-timeout': { type: 'string' },
       'max-message-mb': { type: 'string' },
+      'serve-partitions': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -105,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     silenceTimeoutS: silence,
     maxMessageBytes: Math.floor(maxMb * 2 ** 20),
     log: (line) => progress.log(line),
+    ...(values['serve-partitions'] ? { partitions: (id: number) => ({ ...app.partition(id), range: app.range }) } : {}),
     run: {
       runId: createHash('sha256').update(configYaml(config)).update(basename(runDir)).digest('hex').slice(0, 16),
       name: config.name,
