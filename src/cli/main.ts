@@ -13,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
   simulate: { summary: 'simulate an OpenQASM 2.0 file and print probabilities, expectation values or counts as JSON', load: () => import('./commands/simulate.js') },
   bench: { summary: 'measure speed: `qfl bench sim`', load: () => import('./commands/bench.js') },
   run: { summary: 'run a federation (or a sweep of them) from a config; writes a run directory with a report', load: () => import('./commands/run.js') },
+  ui: { summary: 'the web dashboard of a run directory (followed live if still running) or of a directory of runs to compare: qfl ui RUN_DIR', load: () => import('./commands/ui.js') },
   report: { summary: 'regenerate the report of a run or sweep directory', load: () => import('./commands/report.js') },
   train: { summary: 'train one model centrally from a config (data, model, epochs) and report test accuracy', load: () => import('./commands/train.js') },
   study: { summary: 'studies beside federated runs: qfl study inversion CONFIG.yaml (gradient inversion, barren plateaus)', load: () => import('./commands/study.js') },

@@ -37,6 +37,10 @@ export async function partitionTaskRunner(
   const template = parts.get(clientIds[0]!)?.train;
   if (!template) fail('clientIds', 'a node hosts at least one client');
   const app = clientAppOf(config, (id) => parts.get(id) ?? fail('clientId', `${id} is not hosted here`), template, range);
+  const params = app.model().paramCount;
+  if (params !== info.numParameters) {
+    fail('data', `the model built on this data (${template.shape.join('x')} features, ${template.classes} classes) has ${params} parameters, the run's has ${info.numParameters}: the data does not fit the run's model`);
+  }
   const each = <I extends { clientId: number }, R>(tasks: readonly I[], run: (ins: I) => R) =>
     Promise.resolve(
       tasks.map((ins) => {

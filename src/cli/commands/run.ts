@@ -11,7 +11,9 @@ import { RunConfigSchema, type RunConfig } from '../../experiments/run-schema.js
 import { configYaml, runFederation } from '../../experiments/runner.js';
 import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
 import { writePaperReport } from '../../experiments/papers/index.js';
+import type { Dashboard } from '../../ui/dashboard-server.js';
 import { fail } from '../../util/errors.js';
+import { openDashboard, parsePort } from './ui.js';
 
 const HELP = `usage: qfl run CONFIG.yaml [options]
 
@@ -21,13 +23,21 @@ A config with a 'sweep:' block runs every grid point (in parallel) under one
 directory with summary.csv and summary.html; points already complete are
 skipped when the sweep is run again.
 
+While it runs, a web dashboard shows the run live (curves, clients, traffic,
+keys, privacy, network); its address is printed at the start, and it closes
+when the run ends (look again later with 'qfl ui RUN_DIR'). A sweep's
+dashboard lists its points as they run.
+
 options:
   --out DIR          run (or sweep) directory; default runs/NAME-TIMESTAMP
                      for a run, runs/NAME for a sweep
   --resume RUN_DIR   continue a run from its last complete round
   --rounds N         override federation.rounds
   --workers N        override runtime.workers (0: clients in this thread)
-  --quiet            no progress output
+  --quiet            no progress output (the dashboard's address is still printed)
+  --no-ui            no dashboard
+  --ui-host H        dashboard address (default 127.0.0.1: this machine only)
+  --ui-port P        dashboard port (default 8450 or the next free one; 0: any)
   -h, --help         show this help`;
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -42,6 +52,9 @@ export async function run(argv: string[]): Promise<number> {
       rounds: { type: 'string' },
       workers: { type: 'string' },
       quiet: { type: 'boolean' },
+      'no-ui': { type: 'boolean' },
+      'ui-host': { type: 'string' },
+      'ui-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,27 +65,47 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) fail('CONFIG', 'give exactly one config file: qfl run CONFIG.yaml');
   let config = readConfig(positionals[0]!, RunConfigSchema);
   config = applyOverrides(config, values.rounds, values.workers);
+  const uiPort = parsePort('--ui-port', values['ui-port']);
+  const ui: UiOptions | undefined = values['no-ui']
+    ? undefined
+    : { ...(values['ui-host'] !== undefined ? { host: values['ui-host'] } : {}), ...(uiPort !== undefined ? { port: uiPort } : {}) };
 
   if (config.sweep) {
     if (values.resume) fail('--resume', 'a sweep resumes by itself: run the same command again');
-    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false);
+    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false, ui);
   }
   const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
   if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
   const progress = createProgress(process.stderr, values.quiet ?? false);
   progress.log(`run directory: ${runDir}`);
+  const dashboard = ui && (await startUi({ runDir, live: true, ...ui }));
   const onSigint = () => {
     progress.done();
     process.stderr.write(`\ninterrupted: the last complete round is saved; continue with\n  qfl run ${positionals[0]} --resume ${runDir}\n`);
     process.exit(130);
   };
   process.once('SIGINT', onSigint);
-  const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress });
+  let result;
+  try {
+    result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, ...(dashboard ? { monitor: dashboard.monitor } : {}) });
+  } finally {
+    // The page is told the run is over, and the server stops so the process can exit.
+    await dashboard?.close();
+  }
   process.off('SIGINT', onSigint);
   const report = await writeRunReport(runDir);
   const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
   console.log(`done: ${result.rounds} rounds${acc}. Report: ${report}`);
   return 0;
+}
+
+type UiOptions = { readonly host?: string; readonly port?: number };
+
+/** Starts the dashboard and prints its address (also with --quiet: it is not progress). */
+async function startUi(o: UiOptions & { runDir: string; live?: boolean }): Promise<Dashboard> {
+  const ui = await openDashboard(o, { host: '--ui-host', port: '--ui-port' });
+  process.stderr.write(`dashboard: ${ui.url}\n`);
+  return ui;
 }
 
 function applyOverrides(config: RunConfig, rounds?: string, workers?: string): RunConfig {
@@ -97,9 +130,19 @@ const isComplete = (dir: string) => existsSync(join(dir, 'events.jsonl')) && sum
  * each with in-process clients), skipping points that already finished and
  * resuming points that stopped half way.
  */
-async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean): Promise<number> {
+async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean, ui: UiOptions | undefined): Promise<number> {
   const points = expandSweep(config);
   mkdirSync(sweepDir, { recursive: true });
+  // One dashboard on the sweep's directory lists its points as they run; the points run without their own.
+  const dashboard = ui && (await startUi({ runDir: sweepDir, ...ui }));
+  try {
+    return await sweepPoints(config, sweepDir, points, quiet);
+  } finally {
+    await dashboard?.close();
+  }
+}
+
+async function sweepPoints(config: RunConfig, sweepDir: string, points: SweepPointConfig[], quiet: boolean): Promise<number> {
   // The sweep's own resolved config, so that `qfl report` can redo its paper report.
   writeFileSync(join(sweepDir, 'sweep.yaml'), configYaml(config));
   const parallel = config.sweep?.parallel ?? availableParallelism();
@@ -124,7 +167,7 @@ async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean): Pr
     const cfgPath = join(dir, 'point.yaml');
     writeFileSync(cfgPath, configYaml({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }));
     const resume = existsSync(join(dir, 'checkpoint.json'));
-    const args = [cli, 'run', cfgPath, '--quiet', ...(resume ? ['--resume', dir] : ['--out', dir])];
+    const args = [cli, 'run', cfgPath, '--quiet', '--no-ui', ...(resume ? ['--resume', dir] : ['--out', dir])];
     const code = await new Promise<number>((done) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       children.add(child);
