@@ -1,4 +1,5 @@
 import { fail } from '../util/errors.js';
+import { exp, log } from '../util/detmath.js';
 
 /**
  * Losses over a batch of model outputs: each returns the MEAN loss over the
@@ -58,13 +59,13 @@ export const softmaxCrossEntropy: LossFn<ArrayLike<number>> = (logits, labels, b
     for (let c = 0; c < width; c++) if (logits[row + c] > max) max = logits[row + c];
     let sum = 0;
     for (let c = 0; c < width; c++) {
-      const e = Math.exp(logits[row + c] - max);
+      const e = exp(logits[row + c] - max);
       grad[row + c] = e;
       sum += e;
     }
     const label = labels[s]!;
     // (max − z_y) first: exact when z_y is the max, however large the logits.
-    total += Math.log(sum) + (max - logits[row + label]);
+    total += log(sum) + (max - logits[row + label]);
     const scale = invB / sum;
     for (let c = 0; c < width; c++) grad[row + c] *= scale;
     grad[row + label] -= invB;
@@ -102,7 +103,7 @@ export function softmax(logits: Float64Array, batch: number): Float64Array {
     let max = -Infinity;
     for (let c = 0; c < width; c++) if (logits[row + c] > max) max = logits[row + c];
     let sum = 0;
-    for (let c = 0; c < width; c++) sum += p[row + c] = Math.exp(logits[row + c] - max);
+    for (let c = 0; c < width; c++) sum += p[row + c] = exp(logits[row + c] - max);
     for (let c = 0; c < width; c++) p[row + c] /= sum;
   }
   return p;

@@ -1,4 +1,5 @@
 import { fail } from '../util/errors.js';
+import { powInt } from '../util/detmath.js';
 
 /**
  * First-order optimizers that update a model's flat parameter vector in place
@@ -167,8 +168,8 @@ export class Adam implements Optimizer {
     const t = ++this.t;
     // Bias corrections folded into one step size and one eps scale:
     // lr·m̂/(√v̂+ε) = (lr/c1) · m / (√v/√c2 + ε).
-    const stepSize = this.lr / (1 - Math.pow(b1, t));
-    const invSqrtC2 = 1 / Math.sqrt(1 - Math.pow(b2, t));
+    const stepSize = this.lr / (1 - powInt(b1, t));
+    const invSqrtC2 = 1 / Math.sqrt(1 - powInt(b2, t));
     const c1 = 1 - b1;
     const c2 = 1 - b2;
     for (let i = 0; i < n; i++) {

@@ -1,4 +1,5 @@
 import { fail } from '../util/errors.js';
+import { exp } from '../util/detmath.js';
 
 /**
  * Quantum channels as Kraus operators: E(rho) = sum_k K_k rho K_k^dagger with
@@ -286,8 +287,8 @@ export function thermalRelaxation(t1: number, t2: number, time: number): Channel
   if (!(t1 > 0) || !Number.isFinite(t1)) fail('thermalRelaxation.t1', `must be a positive finite time, got ${t1}`);
   if (!(t2 > 0) || !(t2 <= 2 * t1)) fail('thermalRelaxation.t2', `must be in (0, 2 t1] = (0, ${2 * t1}], got ${t2}`);
   if (!(time >= 0) || !Number.isFinite(time)) fail('thermalRelaxation.time', `must be a non-negative finite time, got ${time}`);
-  const gamma = 1 - Math.exp(-time / t1);
-  const lambda = Math.min(1, Math.max(0, 1 - Math.exp(time / t1 - (2 * time) / t2)));
+  const gamma = 1 - exp(-time / t1);
+  const lambda = Math.min(1, Math.max(0, 1 - exp(time / t1 - (2 * time) / t2)));
   const ch = compose(amplitudeDamping(gamma), phaseDamping(lambda));
   return { ...ch, name: `thermalRelaxation(${t1}, ${t2}, ${time})` };
 }

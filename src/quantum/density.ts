@@ -5,6 +5,7 @@ import { localOffsets, noisyProgram, type NoiseModel, type NoisyStep } from './n
 import { paramValues } from './params.js';
 import { allocState, checkArgs, prepare, TrigScratch, type RunArgs, type ShiftSpec, type StateBatch } from './statevector.js';
 import type { TapeOp } from './tape.js';
+import { cos, sin } from '../util/detmath.js';
 
 /**
  * Batched density-matrix simulator (float64) sharing the circuit format, the
@@ -182,8 +183,8 @@ export function applyGateDensity(
       const colSign = op.rot === 'RY' ? 1 : -1;
       for (let k = 0; k < count; k++) {
         const a = sign * (row.angle[k]! + shift) * half;
-        row.cos[k] = col.cos[k] = Math.cos(a);
-        row.sin[k] = Math.sin(a);
+        row.cos[k] = col.cos[k] = cos(a);
+        row.sin[k] = sin(a);
         col.sin[k] = colSign * row.sin[k]!;
       }
       row.perSample = col.perSample = perSample;

@@ -3,6 +3,7 @@ import { mul, dagger, imTraceProduct, setIdentity } from './mat2.js';
 import type { StateBatch, RunArgs } from './statevector.js';
 import { paramValues } from './params.js';
 import type { Tape, TapeOp } from './tape.js';
+import { cos, sin } from '../util/detmath.js';
 
 /**
  * Gate fusion: runs of uncontrolled single-qubit gates on one wire become one
@@ -145,8 +146,8 @@ function gateMatrix(op: TapeOp, a: number, out: Float64Array, o: number): void {
     return;
   }
   if (op.kind !== 'rot') throw new Error('gateMatrix: not a single-wire gate');
-  const c = Math.cos(op.rot === 'Phase' ? a : a / 2);
-  const s = Math.sin(op.rot === 'Phase' ? a : a / 2);
+  const c = cos(op.rot === 'Phase' ? a : a / 2);
+  const s = sin(op.rot === 'Phase' ? a : a / 2);
   out.fill(0, o, o + 8);
   switch (op.rot) {
     case 'RX':

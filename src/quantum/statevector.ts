@@ -15,6 +15,7 @@ import {
 } from './kernels.js';
 import { paramValues } from './params.js';
 import { compile, type TapeOp } from './tape.js';
+import { cos, sin } from '../util/detmath.js';
 
 /** B states of n qubits: real and imaginary parts, B * 2^n each, sample after sample. */
 export interface StateBatch {
@@ -146,8 +147,8 @@ export function applyTapeOp(
       const half = op.rot === 'Phase' ? 1 : 0.5;
       for (let k = 0; k < count; k++) {
         const a = sign * (trig.angle[k]! + shift) * half;
-        trig.cos[k] = Math.cos(a);
-        trig.sin[k] = Math.sin(a);
+        trig.cos[k] = cos(a);
+        trig.sin[k] = sin(a);
       }
       trig.perSample = perSample;
       const bit = op.bits[0]!;

@@ -1,3 +1,4 @@
+import { cos, log, powPositive, sin } from './detmath.js';
 /**
  * Seeded pseudo-random numbers for everything statistical (shuffles, inits,
  * sampling, noise). Never used for cryptographic material: see
@@ -94,15 +95,15 @@ export class Rng {
     let u = 0;
     while (u === 0) u = this.uniform();
     const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return mean + std * r * Math.cos(2 * Math.PI * v);
+    const r = Math.sqrt(-2 * log(u));
+    this.spareNormal = r * sin(2 * Math.PI * v);
+    return mean + std * r * cos(2 * Math.PI * v);
   }
 
   /** Gamma(shape, 1) by Marsaglia and Tsang (2000); shape < 1 by boosting. */
   gamma(shape: number): number {
     if (!(shape > 0)) throw new RangeError(`gamma: shape must be > 0, got ${shape}`);
-    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform() || Number.MIN_VALUE, 1 / shape);
+    if (shape < 1) return this.gamma(shape + 1) * powPositive(this.uniform() || Number.MIN_VALUE, 1 / shape);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {
@@ -115,7 +116,7 @@ export class Rng {
       v = v * v * v;
       const u = this.uniform();
       if (u < 1 - 0.0331 * x * x * x * x) return d * v;
-      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+      if (log(u) < 0.5 * x * x + d * (1 - v + log(v))) return d * v;
     }
   }
 

@@ -2,6 +2,7 @@ import type { Layer, LayerPass } from '../layer.js';
 import { fail } from '../../util/errors.js';
 import { shapeSize } from '../layer.js';
 import { checkBackward, checkInput, checkInt } from './common.js';
+import { exp, tanh as detTanh } from '../../util/detmath.js';
 
 /** The element-wise nonlinearities, each a layer without parameters. */
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
@@ -54,15 +55,15 @@ export class Activation implements Layer {
         }
         break;
       case 'tanh':
-        for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
+        for (let i = 0; i < n; i++) y[i] = detTanh(x[i]);
         break;
       case 'sigmoid':
         for (let i = 0; i < n; i++) {
           // Two branches so that exp never overflows.
           const v = x[i];
-          if (v >= 0) y[i] = 1 / (1 + Math.exp(-v));
+          if (v >= 0) y[i] = 1 / (1 + exp(-v));
           else {
-            const e = Math.exp(v);
+            const e = exp(v);
             y[i] = e / (1 + e);
           }
         }

@@ -2,6 +2,7 @@ import { softmaxCrossEntropy } from '../../models/loss.js';
 import type { Sequential } from '../../models/sequential.js';
 import { fail } from '../../util/errors.js';
 import type { Rng } from '../../util/random.js';
+import { powPositive } from '../../util/detmath.js';
 
 /**
  * White-box adversarial examples in input space, for any `Sequential` of the
@@ -176,7 +177,7 @@ function randomStart(adv: Float64Array, eps: number, norm: Norm, width: number, 
     let n2 = 0;
     for (let j = 0; j < width; j++) n2 += (dir[j] = rng.normal()) ** 2;
     // Radius eps u^(1/d) makes the point uniform in the ball's volume.
-    const scale = n2 > 0 ? (eps * Math.pow(rng.uniform(), 1 / width)) / Math.sqrt(n2) : 0;
+    const scale = n2 > 0 ? (eps * powPositive(rng.uniform() || Number.MIN_VALUE, 1 / width)) / Math.sqrt(n2) : 0;
     for (let j = 0; j < width; j++) adv[at + j] += dir[j]! * scale;
   }
 }

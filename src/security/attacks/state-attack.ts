@@ -5,6 +5,7 @@ import type { Axis } from '../../quantum/templates.js';
 import { fail } from '../../util/errors.js';
 import type { Rng } from '../../util/random.js';
 import { checkBatch, checkEps, checkStepSize, checkSteps, lossInputGrad } from './adversarial.js';
+import { cos, sin } from '../../util/detmath.js';
 
 /**
  * Adversarial examples for models fed prepared quantum states (`state` prep
@@ -140,8 +141,8 @@ function applyRotation(
   const sign = inverse ? -1 : 1;
   for (let b = 0; b < trig.cos.length; b++) {
     const half = (sign * angles[b * K + k]!) / 2;
-    trig.cos[b] = Math.cos(half);
-    trig.sin[b] = Math.sin(half);
+    trig.cos[b] = cos(half);
+    trig.sin[b] = sin(half);
   }
   const bit = rot.bits[k]!;
   switch (rot.axes[k]!) {
