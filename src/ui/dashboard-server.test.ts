@@ -25,10 +25,11 @@ function finishedRun(): Promise<string> {
 function staticDir(): string {
   const base = tmp('qfl-ui-static-');
   const web = join(base, 'web');
-  mkdirSync(join(web, 'sub'), { recursive: true });
+  mkdirSync(join(web, 'sub', 'deep'), { recursive: true });
   writeFileSync(join(web, 'index.html'), '<!doctype html><p>index</p>');
   writeFileSync(join(web, 'app.js'), 'console.log("app")');
-  writeFileSync(join(web, 'sub', 'x.js'), 'nested');
+  writeFileSync(join(web, 'sub', 'x.js'), 'one level down');
+  writeFileSync(join(web, 'sub', 'deep', 'y.js'), 'nested');
   writeFileSync(join(base, 'secret.txt'), 'SECRET');
   return web;
 }
@@ -74,7 +75,7 @@ test('a finished run directory is served read-only: info, snapshot, runs, stream
   await assert.rejects(get(ui.url, '/api/info'), /ECONNREFUSED/);
 });
 
-test('only the page folder’s own files are served: paths out of it, nested files and other methods are refused', async () => {
+test('only the page folder’s own files are served (one folder level: join/): paths out of it, deeper files and other methods are refused', async () => {
   const dir = await finishedRun();
   const ui = await startDashboard({ runDir: dir, port: 0, staticDir: staticDir() });
   try {
@@ -86,11 +87,15 @@ test('only the page folder’s own files are served: paths out of it, nested fil
     assert.equal(app.status, 200);
     assert.match(String(app.headers['content-type']), /^text\/javascript/);
     assert.equal(app.headers['x-content-type-options'], 'nosniff');
-    for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/app.js/../../secret.txt', '/..\\secret.txt', '//etc/passwd', '/sub/x.js', '/sub%2fx.js', '/index.html%00', '/events.jsonl', '/config.yaml']) {
+    for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/app.js/../../secret.txt', '/..\\secret.txt', '//etc/passwd', '/sub/deep/y.js', '/sub%2fdeep%2fy.js', '/sub/../../secret.txt', '/index.html%00', '/events.jsonl', '/config.yaml']) {
       const r = await get(ui.url, path);
       assert.ok(r.status === 404 || r.status === 400, `${path}: ${r.status}`);
       assert.doesNotMatch(r.body, /SECRET|nested|"type":"start"/, path);
     }
+    const sub = await get(ui.url, '/sub/x.js');
+    assert.equal(sub.status, 200);
+    assert.equal(sub.body, 'one level down');
+    assert.equal((await get(ui.url, '/sub')).status, 404, 'a folder without index.html');
     assert.equal((await get(ui.url, '/api/info', { method: 'POST' })).status, 405);
     assert.equal((await get(ui.url, '/api/info', { method: 'DELETE' })).status, 405);
     // On a loopback address only local host names are answered (DNS rebinding).

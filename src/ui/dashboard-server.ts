@@ -108,10 +108,15 @@ interface StaticFile {
 function loadStatic(dir: string): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   if (!existsSync(dir)) return files;
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    const type = TYPES[extname(d.name)];
-    if (d.isFile() && type) files.set(d.name, { body: readFileSync(join(dir, d.name)), type });
-  }
+  const add = (sub: string) => {
+    for (const d of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const type = TYPES[extname(d.name)];
+      if (d.isFile() && type) files.set(sub + d.name, { body: readFileSync(join(dir, sub, d.name)), type });
+      // One level of folders: the browser client's join/ page.
+      else if (d.isDirectory() && sub === '') add(`${d.name}/`);
+    }
+  };
+  add('');
   return files;
 }
 
@@ -364,8 +369,12 @@ export class Dashboard implements RunMonitor {
   }
 
   private serveFile(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const name = path === '/' ? 'index.html' : path.slice(1);
+    const name = path.endsWith('/') ? `${path.slice(1)}index.html` : path.slice(1);
     const file = this.files.get(name);
+    if (!file && this.files.has(`${name}/index.html`)) {
+      res.writeHead(301, { Location: `${path}/`, ...SECURITY_HEADERS }).end();
+      return;
+    }
     if (!file) {
       if (name === 'index.html') {
         res.writeHead(200, { 'Content-Type': TYPES['.html']!, ...SECURITY_HEADERS }).end(FALLBACK_PAGE);

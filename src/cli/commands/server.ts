@@ -11,6 +11,8 @@ import { fail } from '../../util/errors.js';
 import { AllowList } from '../../transport/auth.js';
 import { FleetServer } from '../../transport/server.js';
 import { numberFlag } from '../flags.js';
+import { FleetService } from '../../transport/gen/qfl/fleet/v1/fleet_pb.js';
+import { openDashboard, parsePort } from './ui.js';
 
 const HELP = `usage: qfl server CONFIG.yaml [options]
 
@@ -40,6 +42,14 @@ options:
                          4 models' worth if larger)
   --serve-partitions     send each node its clients' partitions of the config's
                          data (demos, browser tabs without data of their own)
+  --no-ui                no dashboard
+  --ui-host H            dashboard address (default 127.0.0.1: this machine only)
+  --ui-port P            dashboard port (default 8450 or the next free one; 0: any)
+
+The dashboard also serves the Fleet service over HTTP/1.1 (Connect and
+gRPC-Web) and a page, DASHBOARD/join/, where a browser tab joins the run as a
+client (with --insecure; with --serve-partitions it trains on the server's
+partition for the client ids it picks, otherwise on a CSV file it is given).
   --quiet                no progress output
   -h, --help             show this help`;
 
@@ -63,6 +73,9 @@ export async function run(argv: string[]): Promise<number> {
       'silence-timeout': { type: 'string' },
       'max-message-mb': { type: 'string' },
       'serve-partitions': { type: 'boolean' },
+      'no-ui': { type: 'boolean' },
+      'ui-host': { type: 'string' },
+      'ui-port': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -120,6 +133,21 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   const url = await server.listen();
+  const uiPort = parsePort('--ui-port', values['ui-port']);
+  const ui = values['no-ui']
+    ? undefined
+    : await openDashboard(
+        {
+          runDir,
+          live: true,
+          ...(values['ui-host'] !== undefined ? { host: values['ui-host'] } : {}),
+          ...(uiPort !== undefined ? { port: uiPort } : {}),
+          // Browser clients reach the Fleet service through the dashboard's HTTP/1.1 port.
+          mounts: [{ prefix: `/${FleetService.typeName}/`, handle: server.handler }],
+        },
+        { host: '--ui-host', port: '--ui-port' },
+      );
+  if (ui) process.stderr.write(`dashboard: ${ui.url}  (browser clients join at ${ui.url}join/)\n`);
   progress.log(`qfl server: run ${config.name}, ${app.numClients} clients, ${config.federation.rounds} rounds; listening on ${url}${insecure && !cert ? ' (insecure: no TLS)' : ''}`);
   progress.log(`run directory: ${runDir}`);
   const stop = new AbortController();
@@ -133,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
     const clientIds = Array.from({ length: app.numClients }, (_, i) => i);
     progress.log(`waiting up to ${waitTimeout} s for nodes to host clients 0..${app.numClients - 1}`);
     await server.fleet.waitForClients(clientIds, waitTimeout, stop.signal);
-    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, executor: server.executor() });
+    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, executor: server.executor(), ...(ui ? { monitor: ui } : {}) });
     await server.finish();
     const report = await writeRunReport(runDir);
     const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
@@ -141,6 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    await ui?.close();
     await server.close();
   }
 }

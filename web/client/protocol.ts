@@ -1,0 +1,17 @@
+/** Messages between the join page and its Web Worker. */
+export type ToWorker = {
+  readonly type: 'join';
+  /** The server's origin (it serves this page and the Fleet service). */
+  readonly baseUrl: string;
+  readonly name: string;
+  readonly clientIds: number[];
+  /** The user's own data file (CSV: features then label per line) instead of the server's partition. */
+  readonly csv?: string;
+};
+
+export type FromWorker =
+  | { readonly type: 'run'; readonly name: string; readonly rounds: number; readonly clients: number; readonly parameters: number }
+  | { readonly type: 'log'; readonly line: string }
+  | { readonly type: 'tasks'; readonly round: number; readonly kind: 'fit' | 'evaluate'; readonly clientIds: number[]; readonly done: boolean }
+  | { readonly type: 'done'; readonly fit: number; readonly evaluate: number }
+  | { readonly type: 'error'; readonly message: string };
