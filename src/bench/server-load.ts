@@ -1,7 +1,8 @@
-import { createClient, type Interceptor } from '@connectrpc/connect';
+import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { evaluateResult, fitResult } from '../transport/codec.js';
-import { PROTOCOL_VERSION, SESSION_HEADER } from '../transport/fleet.js';
+import { PROTOCOL_VERSION } from '../transport/fleet.js';
+import { sessionInterceptor } from '../transport/node-loop.js';
 import { FleetService, type Result } from '../transport/gen/qfl/fleet/v1/fleet_pb.js';
 
 /**
@@ -12,14 +13,10 @@ import { FleetService, type Result } from '../transport/gen/qfl/fleet/v1/fleet_p
  * so that the benchmark measures the server and the protocol, not clients.
  */
 async function simulatedNode(url: string, clientId: number): Promise<void> {
-  let token = '';
-  const session: Interceptor = (next) => (req) => {
-    if (token) req.header.set(SESSION_HEADER, token);
-    return next(req);
-  };
-  const client = createClient(FleetService, createGrpcTransport({ baseUrl: url, interceptors: [session], readMaxBytes: 1 << 30, writeMaxBytes: 1 << 30 }));
+  const session = { token: '' };
+  const client = createClient(FleetService, createGrpcTransport({ baseUrl: url, interceptors: [sessionInterceptor(session)], readMaxBytes: 1 << 30, writeMaxBytes: 1 << 30 }));
   const reg = await client.registerNode({ name: `sim${clientId}`, publicKey: '', clientIds: [clientId], protocolVersion: PROTOCOL_VERSION, kind: 'node' });
-  token = reg.sessionToken;
+  session.token = reg.sessionToken;
   const zero = new Float64Array(reg.run!.numParameters);
   for (;;) {
     const r = await client.pullInstructions({ waitS: 30 }, { timeoutMs: 60_000 });

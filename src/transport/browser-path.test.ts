@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { createClient, type Interceptor } from '@connectrpc/connect';
+import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { appConfigOf, runFederation } from '../experiments/runner.js';
 import { createClientApp, appRef } from '../experiments/client-app.js';
@@ -13,9 +13,8 @@ import { RunConfigSchema } from '../experiments/run-schema.js';
 import { validate } from '../experiments/validate.js';
 import { createExecutor } from '../fl/executor.js';
 import { FleetService } from './gen/qfl/fleet/v1/fleet_pb.js';
-import { runNodeLoop, type FleetClient } from './node-loop.js';
+import { runNodeLoop, sessionInterceptor, type FleetClient } from './node-loop.js';
 import { partitionTaskRunner } from './partition-runner.js';
-import { SESSION_HEADER } from './protocol.js';
 import { FleetServer } from './server.js';
 
 /**
@@ -50,14 +49,10 @@ test('two browser-path nodes and one gRPC node give the simulation\'s model', as
   const http1 = createServer((req, res) => fleet.handler(req, res));
   await new Promise<void>((r) => http1.listen(0, '127.0.0.1', r));
   const http1Url = `http://127.0.0.1:${(http1.address() as AddressInfo).port}`;
-  const interceptor = (session: { token: string }): Interceptor => (next) => (req) => {
-    if (session.token) req.header.set(SESSION_HEADER, session.token);
-    return next(req);
-  };
   try {
     const browserLike = [0, 1].map((k) => {
       const session = { token: '' };
-      const c: FleetClient = createClient(FleetService, createConnectTransport({ baseUrl: http1Url, httpVersion: '1.1', interceptors: [interceptor(session)] }));
+      const c: FleetClient = createClient(FleetService, createConnectTransport({ baseUrl: http1Url, httpVersion: '1.1', interceptors: [sessionInterceptor(session)] }));
       return runNodeLoop({
         client: c,
         session,
@@ -71,7 +66,7 @@ test('two browser-path nodes and one gRPC node give the simulation\'s model', as
     });
     const session = { token: '' };
     const grpcNode = runNodeLoop({
-      client: createClient(FleetService, createGrpcTransport({ baseUrl: grpcUrl, interceptors: [interceptor(session)] })),
+      client: createClient(FleetService, createGrpcTransport({ baseUrl: grpcUrl, interceptors: [sessionInterceptor(session)] })),
       session,
       identity: { name: 'node2', publicKey: '' },
       clientIds: [2],

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { FitIns, FitRes } from '../fl/messages.js';
 import { isFailure } from '../fl/pipeline.js';
 import { AllowList, challengeMessage, generateNodeKey, loadNodeKey } from './auth.js';
 import { encodeVector, fitResult } from './codec.js';
-import { PROTOCOL_VERSION, ranges, SESSION_HEADER } from './fleet.js';
+import { PROTOCOL_VERSION, ranges } from './fleet.js';
+import { sessionInterceptor } from './node-loop.js';
 import { FleetService, ResultSchema, TensorSchema } from './gen/qfl/fleet/v1/fleet_pb.js';
 import { FleetServer, type FleetServerOptions } from './server.js';
 import { decodeDataset } from './codec.js';
@@ -39,17 +40,13 @@ async function start(extra: { allowList?: AllowList; silenceTimeoutS?: number; m
 }
 
 function rpc(url: string) {
-  let token = '';
-  const session: Interceptor = (next) => (req) => {
-    if (token) req.header.set(SESSION_HEADER, token);
-    return next(req);
-  };
-  const client = createClient(FleetService, createGrpcTransport({ baseUrl: url, interceptors: [session] }));
+  const session = { token: '' };
+  const client = createClient(FleetService, createGrpcTransport({ baseUrl: url, interceptors: [sessionInterceptor(session)] }));
   return {
     client,
     async join(clientIds: number[], name = 'n') {
       const r = await client.registerNode({ name, publicKey: '', clientIds, protocolVersion: PROTOCOL_VERSION, kind: 'node' });
-      token = r.sessionToken;
+      session.token = r.sessionToken;
       return r;
     },
   };

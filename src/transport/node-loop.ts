@@ -1,10 +1,11 @@
-import { Code, ConnectError, type Client } from '@connectrpc/connect';
+import { Code, ConnectError, type Client, type Interceptor } from '@connectrpc/connect';
 import type { ExecOptions } from '../fl/executor.js';
 import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../fl/messages.js';
 import { QflError } from '../util/errors.js';
 import { decodeInstruction, evaluateResult, failureResult, fitResult, WireError } from './codec.js';
 import type { FleetService, Instruction, Result, RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
-import { challengeMessage, PROTOCOL_VERSION, ranges } from './protocol.js';
+import { isFailure } from '../fl/pipeline.js';
+import { challengeMessage, PROTOCOL_VERSION, ranges, SESSION_HEADER } from './protocol.js';
 
 /**
  * What every node does, in Node (`qfl client`) or in a browser tab's Web
@@ -55,6 +56,14 @@ export interface NodeSummary {
   readonly fit: number;
   readonly evaluate: number;
   readonly registrations: number;
+}
+
+/** Sends the session token (once registered) with every call; give it to the transport. */
+export function sessionInterceptor(session: { readonly token: string }): Interceptor {
+  return (next) => (req) => {
+    if (session.token) req.header.set(SESSION_HEADER, session.token);
+    return next(req);
+  };
 }
 
 const POLL_S = 10;
@@ -161,7 +170,7 @@ async function execute(
   }
   const timeout = (d: number) => (d > 0 ? { timeoutMs: d * 1000 } : {});
   const round = instructions[0]!.round;
-  const batch = async <I extends FitIns | EvaluateIns, R>(
+  const batch = async <I extends FitIns | EvaluateIns, R extends object>(
     kind: 'fit' | 'evaluate',
     tasks: { id: string; ins: I; deadline: number }[],
     run: (ins: I[], opts: ExecOptions) => Promise<(R | Failure)[]>,
@@ -174,7 +183,7 @@ async function execute(
     const outcomes = await run(tasks.map((t) => t.ins), timeout(tasks[0]!.deadline));
     outcomes.forEach((x, k) => {
       const t = tasks[k]!;
-      out.push(isFailure(x) ? failureResult(t.id, t.ins.clientId, t.ins.round, x.reason) : encode(t.id, x as R));
+      out.push(isFailure(x) ? failureResult(t.id, t.ins.clientId, t.ins.round, x.reason) : encode(t.id, x));
     });
     o.onTasks?.({ round, kind, clientIds, done: true });
     stats[kind] += tasks.length;
@@ -183,8 +192,6 @@ async function execute(
   await batch('evaluate', evals, (ins, opts) => runner.evaluate(ins, opts), evaluateResult);
   return out;
 }
-
-const isFailure = (x: unknown): x is Failure => typeof (x as Failure).reason === 'string';
 
 /** Errors worth retrying: the server is down, restarting or overloaded. */
 function transient(code: Code): boolean {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createClient, type Interceptor } from '@connectrpc/connect';
+import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createExecutor } from '../fl/executor.js';
 import type { PipelineSpec } from '../fl/pipeline.js';
@@ -7,8 +7,9 @@ import { appRef, type AppConfig } from '../experiments/client-app.js';
 import { fail } from '../util/errors.js';
 import type { NodeKey } from './auth.js';
 import { FleetService, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
-import { runNodeLoop, type NodeSummary } from './node-loop.js';
-import { SESSION_HEADER } from './protocol.js';
+import { runNodeLoop, sessionInterceptor, type NodeSummary } from './node-loop.js';
+
+export { parsePartition } from './protocol.js';
 
 export type { NodeSummary } from './node-loop.js';
 
@@ -40,16 +41,17 @@ export interface NodeOptions {
 }
 
 export async function runNode(o: NodeOptions): Promise<NodeSummary> {
-  const url = new URL(o.server);
+  let url: URL;
+  try {
+    url = new URL(o.server);
+  } catch {
+    return fail('--server', `'${o.server}' is not a URL; give https://HOST:PORT (or http://HOST:PORT with --insecure)`);
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('--server', `must be an http:// or https:// URL, got ${o.server}`);
   const session = { token: '' };
-  const withSession: Interceptor = (next) => (req) => {
-    if (session.token) req.header.set(SESSION_HEADER, session.token);
-    return next(req);
-  };
   const transport = createGrpcTransport({
     baseUrl: url.origin,
-    interceptors: [withSession],
+    interceptors: [sessionInterceptor(session)],
     readMaxBytes: o.maxMessageBytes,
     writeMaxBytes: o.maxMessageBytes,
     pingIntervalMs: 5000,
@@ -81,20 +83,4 @@ function parseJson(text: string, field: string): unknown {
   } catch (e) {
     return fail(field, `is not JSON: ${(e as Error).message}`);
   }
-}
-
-/** "0-3,7" -> [0, 1, 2, 3, 7]; checked against the number of clients later, by the server. */
-export function parsePartition(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) fail('--partition', `must be client ids and ranges like 3 or 0-4,7, got '${text}'`);
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) fail('--partition', `range ${a}-${b} runs backwards`);
-    if (b - a > 100_000) fail('--partition', `range ${a}-${b} is too large`);
-    for (let k = a; k <= b; k++) out.push(k);
-  }
-  if (new Set(out).size !== out.length) fail('--partition', `lists a client twice: '${text}'`);
-  return out;
 }

@@ -50,3 +50,19 @@ export function ranges(ids: readonly number[]): string {
   }
   return out.join(', ');
 }
+
+/** "0-3,7" -> [0, 1, 2, 3, 7]; checked against the number of clients later, by the server. */
+export function parsePartition(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) fail('--partition', `must be client ids and ranges like 3 or 0-4,7, got '${text}'`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) fail('--partition', `range ${a}-${b} runs backwards`);
+    if (b - a > 100_000) fail('--partition', `range ${a}-${b} is too large`);
+    for (let k = a; k <= b; k++) out.push(k);
+  }
+  if (new Set(out).size !== out.length) fail('--partition', `lists a client twice: '${text}'`);
+  return out;
+}

@@ -3,20 +3,10 @@
  * the federation served by this page's server; a Web Worker does the
  * protocol and the training, this thread only shows progress.
  */
+import { parsePartition } from '../../src/transport/protocol.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-/** "0-2,5" -> [0, 1, 2, 5] (the server checks the range). */
-function parseIds(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new Error(`'${text}' is not client ids like 0 or 0-2,5`);
-    for (let k = Number(m[1]); k <= Number(m[2] ?? m[1]); k++) out.push(k);
-  }
-  return out;
-}
 
 function start(): void {
   const form = $<HTMLFormElement>('join');
@@ -37,7 +27,7 @@ function start(): void {
     let clientIds: number[];
     let csv: string | undefined;
     try {
-      clientIds = parseIds($<HTMLInputElement>('clients').value);
+      clientIds = parsePartition($<HTMLInputElement>('clients').value);
       if (source.value === 'file') {
         const file = $<HTMLInputElement>('file').files?.[0];
         if (!file) throw new Error('choose a CSV file');

@@ -5,12 +5,11 @@
  * server that served this page. Training runs here so the page stays
  * responsive; progress goes to the page as messages (protocol.ts).
  */
-import { createClient, type Interceptor } from '@connectrpc/connect';
+import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
 import { FleetService } from '../../src/transport/gen/qfl/fleet/v1/fleet_pb.js';
-import { runNodeLoop } from '../../src/transport/node-loop.js';
+import { runNodeLoop, sessionInterceptor } from '../../src/transport/node-loop.js';
 import { partitionTaskRunner } from '../../src/transport/partition-runner.js';
-import { SESSION_HEADER } from '../../src/transport/protocol.js';
 import type { AppConfig } from '../../src/experiments/client-app.js';
 import { parseCsv } from './csv.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -24,11 +23,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   if (m.type !== 'join') return;
   const session = { token: '' };
-  const withSession: Interceptor = (next) => (req) => {
-    if (session.token) req.header.set(SESSION_HEADER, session.token);
-    return next(req);
-  };
-  const client = createClient(FleetService, createConnectTransport({ baseUrl: m.baseUrl, interceptors: [withSession] }));
+  const client = createClient(FleetService, createConnectTransport({ baseUrl: m.baseUrl, interceptors: [sessionInterceptor(session)] }));
   try {
     const summary = await runNodeLoop({
       client,
