@@ -27,3 +27,5 @@ export * from './models/classical-zoo.js';
 export * from './models/loss.js';
 export * from './models/optim.js';
 export * from './models/train.js';
+export { RdpAccountant, computeRdp, epsilonFromRdp, DEFAULT_ORDERS, INTEGER_ORDERS, type Conversion } from './security/dp/accountant.js';
+export * from './security/dp/calculator.js';

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   train: { summary: 'train one model centrally from a config (data, model, epochs) and report test accuracy', load: () => import('./commands/train.js') },
   study: { summary: 'studies beside federated runs: qfl study inversion CONFIG.yaml (gradient inversion, barren plateaus)', load: () => import('./commands/study.js') },
   qkd: { summary: 'QKD: key rate vs distance (decoy BB84, MDI-QKD) and a simulated BB84 session', load: () => import('./commands/qkd.js') },
+  privacy: { summary: 'DP accounting: qfl privacy epsilon|noise (the runs\' RDP accountant, TF Privacy\'s flags)', load: () => import('./commands/privacy.js') },
   server: { summary: 'serve a federation config to nodes on other machines (gRPC over TLS, node keys)', load: () => import('./commands/server.js') },
   client: { summary: 'run one node of a served federation: qfl client --server URL --partition K', load: () => import('./commands/client.js') },
   certs: { summary: 'make a development CA, server certificate and node keys for qfl server/client', load: () => import('./commands/certs.js') },

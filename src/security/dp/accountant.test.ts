@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { assertClose, assertQfl } from '../robust/fixtures.js';
-import { computeRdp, DEFAULT_ORDERS, dpFedAvgEpsilon, epsilonFromRdp, RdpAccountant, rdpSampledGaussian } from './accountant.js';
+import { computeRdp, DEFAULT_ORDERS, dpFedAvgEpsilon, epsilonFromRdp, INTEGER_ORDERS, RdpAccountant, rdpSampledGaussian } from './accountant.js';
 
 describe('RDP of the sampled Gaussian mechanism', () => {
   test('q = 1, sigma = 1, one step: RDP(alpha) = alpha / 2 at any order (Gaussian mechanism, Mironov 2017)', () => {
@@ -32,8 +32,19 @@ describe('RDP of the sampled Gaussian mechanism', () => {
     assertClose(computeRdp(0.01, 2.5, 50, [100]), [167.416307548418256], 1e-12);
   });
 
-  test('refuses fractional orders when q < 1, and bad q or sigma', () => {
-    assertQfl(() => rdpSampledGaussian(0.5, 1, [2.5]), 'orders[0]', 'integer orders');
+  test('fractional orders by the series match dp_accounting (test_compute_rdp_sequence)', () => {
+    // dp_accounting rdp_privacy_accountant_test: q = 0.01, sigma = 2.5, 50 steps at orders
+    // [1.5, 2.5, 5, 50, 100, inf] gives [6.5007e-04, 1.0854e-03, 2.1808e-03, 2.3846e-02, 1.6742e+02, inf], rtol 1e-4.
+    const got = computeRdp(0.01, 2.5, 50, [1.5, 2.5, 5, 50, 100, Infinity]);
+    const want = [6.5007e-4, 1.0854e-3, 2.1808e-3, 2.3846e-2, 1.6742e2];
+    want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 1e-4 * w, `order ${[1.5, 2.5, 5, 50, 100][i]}: ${got[i]} vs ${w}`));
+    assert.equal(got[5], Infinity);
+    // The series at an order next to an integer approaches the exact integer formula.
+    const near = computeRdp(0.05, 1.3, 1, [3 - 1e-9, 3, 3 + 1e-9]);
+    assert.ok(Math.abs(near[0]! - near[1]!) < 1e-8 && Math.abs(near[2]! - near[1]!) < 1e-8, `${near[0]} ${near[1]} ${near[2]}`);
+  });
+
+  test('refuses bad q, sigma or order', () => {
     assertQfl(() => rdpSampledGaussian(1.5, 1, [2]), 'q');
     assertQfl(() => rdpSampledGaussian(0.5, -1, [2]), 'noise_multiplier');
     assertQfl(() => rdpSampledGaussian(0.5, 1, [1]), 'orders[0]', '> 1');
@@ -73,14 +84,15 @@ describe('RDP to (epsilon, delta)', () => {
   test('q = 0.01, sigma = 1.1, 10000 steps, delta = 1e-5 (the DP-SGD tutorial setting), integer orders', () => {
     // Reference values from our 60-digit mpmath script (integer orders 2..64,
     // 80, 96, 128, 256, 512): classic 6.27981103 at order 5, improved
-    // 5.65430800 at order 5. Not a published number: fractional orders
-    // (TF Privacy's default) could lower it slightly.
-    const rdp = computeRdp(0.01, 1.1, 10000);
-    const classic = epsilonFromRdp(DEFAULT_ORDERS, rdp, 1e-5, 'classic');
-    const improved = epsilonFromRdp(DEFAULT_ORDERS, rdp, 1e-5, 'improved');
+    // 5.65430800 at order 5. Not a published number; the fractional orders
+    // of DEFAULT_ORDERS can only lower it.
+    const rdp = computeRdp(0.01, 1.1, 10000, INTEGER_ORDERS);
+    const classic = epsilonFromRdp(INTEGER_ORDERS, rdp, 1e-5, 'classic');
+    const improved = epsilonFromRdp(INTEGER_ORDERS, rdp, 1e-5, 'improved');
     assert.ok(Math.abs(classic.epsilon - 6.27981103) < 1e-7, `classic ${classic.epsilon}`);
     assert.ok(Math.abs(improved.epsilon - 5.654308) < 1e-6, `improved ${improved.epsilon}`);
     assert.equal(classic.order, 5);
+    assert.ok(epsilonFromRdp(DEFAULT_ORDERS, computeRdp(0.01, 1.1, 10000), 1e-5, 'classic').epsilon <= classic.epsilon);
   });
 
   test('the KL shortcut gives 0 for a tiny RDP; bad delta is refused', () => {
