@@ -10,6 +10,7 @@ import { readRunEvents, summarizeRun, summaryCsv, summaryRow, writeRunReport, wr
 import { RunConfigSchema, type RunConfig } from '../../experiments/run-schema.js';
 import { configYaml, runFederation } from '../../experiments/runner.js';
 import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
+import { dryRunText, estimateRun } from '../../experiments/dry-run.js';
 import { writePaperReport } from '../../experiments/papers/index.js';
 import type { Dashboard } from '../../ui/dashboard-server.js';
 import { fail } from '../../util/errors.js';
@@ -32,6 +33,11 @@ options:
   --out DIR          run (or sweep) directory; default runs/NAME-TIMESTAMP
                      for a run, runs/NAME for a sweep
   --resume RUN_DIR   continue a run from its last complete round
+  --set KEY=VALUE    override any config key (repeatable): --set federation.rounds=20
+                     --set strategy.name=fedadam --set pipeline[0].max_norm=0.5; values
+                     are YAML, checked like the file, recorded in the run's config.yaml
+  --dry-run          print the resolved config and a measured estimate of memory and
+                     time per round (one real local round of one client); writes nothing
   --rounds N         override federation.rounds
   --workers N        override runtime.workers (0: clients in this thread)
   --quiet            no progress output (the dashboard's address is still printed)
@@ -49,6 +55,8 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       out: { type: 'string' },
       resume: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean' },
       rounds: { type: 'string' },
       workers: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -63,8 +71,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) fail('CONFIG', 'give exactly one config file: qfl run CONFIG.yaml');
-  let config = readConfig(positionals[0]!, RunConfigSchema);
+  let config = readConfig(positionals[0]!, RunConfigSchema, values.set ?? []);
   config = applyOverrides(config, values.rounds, values.workers);
+  if (values['dry-run']) {
+    if (config.sweep) fail('--dry-run', `a sweep runs ${expandSweep(config).length} points; dry-run one point's config (without sweep:)`);
+    process.stdout.write(dryRunText(config, estimateRun(config)));
+    return 0;
+  }
   const uiPort = parsePort('--ui-port', values['ui-port']);
   const ui: UiOptions | undefined = values['no-ui']
     ? undefined

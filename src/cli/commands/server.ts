@@ -33,6 +33,7 @@ options:
   --host HOST            address to listen on; default 0.0.0.0 (127.0.0.1 with --insecure)
   --port PORT            default 9092 (0: any free port, printed)
   --out DIR              run directory; default runs/NAME-TIMESTAMP
+  --set KEY=VALUE        override a config key (repeatable; YAML values), as qfl run --set
   --resume RUN_DIR       continue a run from its last complete round
   --wait-timeout S       seconds to wait for nodes to host every client before
                          a round starts; the run stops with a message after (default 300)
@@ -67,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       out: { type: 'string' },
+      set: { type: 'string', multiple: true },
       resume: { type: 'string' },
       'wait-timeout': { type: 'string' },
       heartbeat: { type: 'string' },
@@ -92,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!insecure && (cert === undefined || values.allowlist === undefined)) {
     fail('qfl server', 'TLS and node authentication are on by default: pass --tls-cert, --tls-key and --allowlist (make them with `qfl certs --out certs --nodes N`), or --insecure for a local run');
   }
-  const config = readConfig(positionals[0]!, RunConfigSchema);
+  const config = readConfig(positionals[0]!, RunConfigSchema, values.set ?? []);
   if (config.sweep) fail(positionals[0]!, 'has a sweep: block; qfl server runs one federation (use qfl run for sweeps)');
   if (config.secure_aggregation) {
     fail(`${positionals[0]}: secure_aggregation`, 'is simulated in-process only for now (`qfl run`); qfl server cannot run it across machines yet');
