@@ -29,3 +29,6 @@ export * from './models/optim.js';
 export * from './models/train.js';
 export { RdpAccountant, computeRdp, epsilonFromRdp, DEFAULT_ORDERS, INTEGER_ORDERS, type Conversion } from './security/dp/accountant.js';
 export * from './security/dp/calculator.js';
+export { applyOverrides, applyOverride, parseOverride, type Override } from './experiments/overrides.js';
+export { estimateRun, dryRunText, type DryRunEstimate } from './experiments/dry-run.js';
+export * from './experiments/tracking/index.js';

@@ -4,6 +4,7 @@ import { DpSchema } from '../security/dp/central.js';
 import { RobustAggregatorSchema } from '../security/robust/registry.js';
 import { NetworkSchema } from './network.js';
 import { DataSchema, ModelSchema, TrainSchema } from './schema.js';
+import { TrackingSchema } from './tracking/schema.js';
 
 /**
  * The config of a federated run (`qfl run CONFIG.yaml`). The `data` and
@@ -187,6 +188,8 @@ export const RunConfigSchema = z
     pipeline: z.array(PipelineStepSchema).default([]),
     runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
     sweep: SweepSchema.optional(),
+    /** TensorBoard event files and MLflow (experiments/tracking). */
+    tracking: TrackingSchema.optional(),
     /** A paper-specific report a sweep writes beside summary.html (`qfal`: qfal.html). */
     report: z.enum(['qfal', 'qunetqfl', 'byzantine', 'dp', 'sagin']).optional(),
   })

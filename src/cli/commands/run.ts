@@ -11,6 +11,7 @@ import { RunConfigSchema, type RunConfig } from '../../experiments/run-schema.js
 import { configYaml, runFederation } from '../../experiments/runner.js';
 import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
 import { dryRunText, estimateRun } from '../../experiments/dry-run.js';
+import { openTracking, teeMonitor, withTensorBoard } from '../../experiments/tracking/index.js';
 import { writePaperReport } from '../../experiments/papers/index.js';
 import type { Dashboard } from '../../ui/dashboard-server.js';
 import { fail } from '../../util/errors.js';
@@ -38,6 +39,8 @@ options:
                      are YAML, checked like the file, recorded in the run's config.yaml
   --dry-run          print the resolved config and a measured estimate of memory and
                      time per round (one real local round of one client); writes nothing
+  --tensorboard DIR  write TensorBoard event files to DIR/RUN_NAME/ (tracking.tensorboard):
+                     one scalar per metric per round; view with tensorboard --logdir DIR
   --rounds N         override federation.rounds
   --workers N        override runtime.workers (0: clients in this thread)
   --quiet            no progress output (the dashboard's address is still printed)
@@ -57,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'string' },
       set: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
+      tensorboard: { type: 'string' },
       rounds: { type: 'string' },
       workers: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -73,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) fail('CONFIG', 'give exactly one config file: qfl run CONFIG.yaml');
   let config = readConfig(positionals[0]!, RunConfigSchema, values.set ?? []);
   config = applyOverrides(config, values.rounds, values.workers);
+  if (values.tensorboard !== undefined) config = withTensorBoard(config, values.tensorboard);
   if (values['dry-run']) {
     if (config.sweep) fail('--dry-run', `a sweep runs ${expandSweep(config).length} points; dry-run one point's config (without sweep:)`);
     process.stdout.write(dryRunText(config, estimateRun(config)));
@@ -99,18 +104,30 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', onSigint);
   let result;
+  let trackingError: unknown;
+  const tracker = await openTracking(config, runDir, (l) => progress.log(l)).catch(async (e: unknown) => {
+    await dashboard?.close();
+    throw e;
+  });
   try {
-    result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, ...(dashboard ? { monitor: dashboard.monitor } : {}) });
+    const monitor = teeMonitor(dashboard?.monitor, tracker);
+    result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, monitor });
   } finally {
     // The page is told the run is over, and the server stops so the process can exit.
     await dashboard?.close();
+    await tracker?.close().catch((e: unknown) => (trackingError = e));
   }
   process.off('SIGINT', onSigint);
   const report = await writeRunReport(runDir);
   const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
   console.log(`done: ${result.rounds} rounds${acc}. Report: ${report}`);
+  if (trackingError !== undefined) {
+    console.error(`qfl: tracking: ${trackingError instanceof Error ? trackingError.message : String(trackingError)}`);
+    return 1;
+  }
   return 0;
 }
+
 
 type UiOptions = { readonly host?: string; readonly port?: number };
 

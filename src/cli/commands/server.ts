@@ -13,6 +13,7 @@ import { FleetServer } from '../../transport/server.js';
 import { numberFlag } from '../flags.js';
 import { FleetService } from '../../transport/gen/qfl/fleet/v1/fleet_pb.js';
 import { openDashboard, parsePort } from './ui.js';
+import { openTracking, teeMonitor, withTensorBoard, type Tracker } from '../../experiments/tracking/index.js';
 
 const HELP = `usage: qfl server CONFIG.yaml [options]
 
@@ -34,6 +35,7 @@ options:
   --port PORT            default 9092 (0: any free port, printed)
   --out DIR              run directory; default runs/NAME-TIMESTAMP
   --set KEY=VALUE        override a config key (repeatable; YAML values), as qfl run --set
+  --tensorboard DIR      TensorBoard event files in DIR/RUN_NAME/ (tracking.tensorboard)
   --resume RUN_DIR       continue a run from its last complete round
   --wait-timeout S       seconds to wait for nodes to host every client before
                          a round starts; the run stops with a message after (default 300)
@@ -69,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       port: { type: 'string' },
       out: { type: 'string' },
       set: { type: 'string', multiple: true },
+      tensorboard: { type: 'string' },
       resume: { type: 'string' },
       'wait-timeout': { type: 'string' },
       heartbeat: { type: 'string' },
@@ -94,7 +97,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!insecure && (cert === undefined || values.allowlist === undefined)) {
     fail('qfl server', 'TLS and node authentication are on by default: pass --tls-cert, --tls-key and --allowlist (make them with `qfl certs --out certs --nodes N`), or --insecure for a local run');
   }
-  const config = readConfig(positionals[0]!, RunConfigSchema, values.set ?? []);
+  let config = readConfig(positionals[0]!, RunConfigSchema, values.set ?? []);
+  if (values.tensorboard !== undefined) config = withTensorBoard(config, values.tensorboard);
   if (config.sweep) fail(positionals[0]!, 'has a sweep: block; qfl server runs one federation (use qfl run for sweeps)');
   if (config.secure_aggregation) {
     fail(`${positionals[0]}: secure_aggregation`, 'is simulated in-process only for now (`qfl run`); qfl server cannot run it across machines yet');
@@ -159,11 +163,15 @@ export async function run(argv: string[]): Promise<number> {
     process.exit(130);
   };
   process.once('SIGINT', onSigint);
+  let tracker: Tracker | undefined;
   try {
     const clientIds = Array.from({ length: app.numClients }, (_, i) => i);
     progress.log(`waiting up to ${waitTimeout} s for nodes to host clients 0..${app.numClients - 1}`);
     await server.fleet.waitForClients(clientIds, waitTimeout, stop.signal);
-    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, executor: server.executor(), ...(ui ? { monitor: ui } : {}) });
+    tracker = await openTracking(config, runDir, (l) => progress.log(l));
+    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, executor: server.executor(), monitor: teeMonitor(ui, tracker) });
+    await tracker?.close();
+    tracker = undefined;
     await server.finish();
     const report = await writeRunReport(runDir);
     const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
@@ -171,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    await tracker?.close().catch(() => {});
     await ui?.close();
     await server.close();
   }
