@@ -33,7 +33,7 @@ export const FederationSchema = z
 
 export const StrategySchema = z
   .object({
-    name: z.enum(['fedavg', 'fedprox', 'fedavgm', 'fedadam', 'fedyogi']).default('fedavg'),
+    name: z.enum(['fedavg', 'fedprox', 'fedavgm', 'fedadam', 'fedyogi', 'fedbuff']).default('fedavg'),
     fraction_fit: fraction.default(1),
     min_fit_clients: positiveInt.default(1),
     fraction_evaluate: z.number().min(0).max(1).default(0),
@@ -48,6 +48,13 @@ export const StrategySchema = z
     tau: z.number().positive().optional(),
     /** A robust aggregation rule in place of the weighted mean (median, trimmed_mean, krum, ...). */
     aggregator: RobustAggregatorSchema.optional(),
+    /** FedBuff (asynchronous, buffered): K updates per server step, clients training at once (default 2 K). */
+    buffer_size: positiveInt.optional(),
+    concurrency: positiveInt.optional(),
+    /** FedBuff staleness weight (1 + τ)^(-a): a (default 0.5). */
+    staleness_exponent: z.number().min(0).optional(),
+    /** FedBuff: σ of the log-normal simulated client speeds (default 1). */
+    client_speed_sigma: z.number().min(0).optional(),
   })
   .strict();
 
@@ -146,6 +153,11 @@ export const RuntimeSchema = z
     client_timeout_s: z.number().positive().default(600),
     /** A round with fewer results than min_fit_clients is retried this many times, then the run stops. */
     retries: z.number().int().min(0).default(1),
+    /**
+     * Training in round r may take this long in all (clients not back are failures): seconds, or a list by round
+     * (the last value repeats), e.g. [120, 60] for a slow first round (fl/round-timeout.ts).
+     */
+    round_timeout_s: z.union([z.number().positive(), z.array(z.number().positive()).min(1)]).optional(),
   })
   .strict();
 
@@ -213,10 +225,34 @@ export const RunConfigSchema = z
     if (robust && c.dp) {
       ctx.addIssue({ code: 'custom', path: ['dp'], message: 'central DP averages clipped updates itself; it cannot be combined with strategy.aggregator' });
     }
+    if (c.strategy.name === 'fedbuff') fedBuffIssues(c).forEach((i) => ctx.addIssue({ code: 'custom', ...i }));
     if (c.strategy.name === 'fedprox' && c.strategy.mu === undefined) {
       ctx.addIssue({ code: 'custom', path: ['strategy', 'mu'], message: 'fedprox needs mu (the proximal weight)' });
     }
   });
+
+/** FedBuff weighs single updates by staleness and keeps its own clock: what it cannot be combined with. */
+function fedBuffIssues(c: {
+  strategy: { buffer_size?: number | undefined; concurrency?: number | undefined; min_fit_clients: number; aggregator?: unknown };
+  federation: { clients: number };
+  secure_aggregation?: unknown;
+  dp?: unknown;
+  network?: unknown;
+}): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const k = c.strategy.buffer_size;
+  if (k === undefined) return [{ path: ['strategy', 'buffer_size'], message: 'fedbuff needs buffer_size (K, updates per server step)' }];
+  const m = c.strategy.concurrency ?? 2 * k;
+  if (m < k) out.push({ path: ['strategy', 'concurrency'], message: `must be at least buffer_size (${k}), got ${m}` });
+  if (k > c.federation.clients) out.push({ path: ['strategy', 'buffer_size'], message: `must be at most federation.clients (${c.federation.clients}), got ${k}` });
+  if (c.strategy.min_fit_clients > k) out.push({ path: ['strategy', 'min_fit_clients'], message: `must be at most buffer_size (${k}) with fedbuff: after the first step only K clients start per round` });
+  const why = 'fedbuff weighs each update by its staleness';
+  if (c.strategy.aggregator) out.push({ path: ['strategy', 'aggregator'], message: `cannot be combined with fedbuff (${why})` });
+  if (c.secure_aggregation) out.push({ path: ['secure_aggregation'], message: `cannot be combined with fedbuff (${why}, and secure aggregation shows only their sum)` });
+  if (c.dp) out.push({ path: ['dp'], message: `cannot be combined with fedbuff (${why}; DP-FedAvg averages clipped updates itself)` });
+  if (c.network) out.push({ path: ['network'], message: 'cannot be combined with fedbuff: the network runs its own semi-asynchronous rounds (deadline_s)' });
+  return out;
+}
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type PartitionSpec = z.infer<typeof PartitionSchema>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { readCheckpoint, writeCheckpoint } from '../fl/checkpoint.js';
 import { createExecutor, type Executor } from '../fl/executor.js';
+import { withRoundTimeout } from '../fl/round-timeout.js';
 import type { EvaluateRes, FitRes } from '../fl/messages.js';
 import { createPipeline, isFailure, receiveUpdates } from '../fl/pipeline.js';
 import { createStrategy } from '../fl/strategies/index.js';
@@ -173,12 +174,14 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   };
   emit(start);
 
-  const executor: Executor =
+  const executor: Executor = withRoundTimeout(
     o.executor ??
-    createExecutor(appRef(appConfigOf(config)), {
-      workers: config.runtime.workers,
-      pipeline: config.pipeline,
-    });
+      createExecutor(appRef(appConfigOf(config)), {
+        workers: config.runtime.workers,
+        pipeline: config.pipeline,
+      }),
+    config.runtime.round_timeout_s,
+  );
   const timeoutMs = config.runtime.client_timeout_s * 1000;
   const clock = config.network ? new NetworkClock(config.network, app.numClients) : undefined;
   /** Semi-asynchronous rounds: updates that arrived after the deadline, for the next round. */

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -11,6 +10,7 @@ import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as batch from 'kubernetes-models/batch/v1';
 import { K8S_SECRET_NAMES } from './k8s-secrets.js';
+import { freePort } from './testing.js';
 
 /*
  * deploy/k8s: the manifests are validated against the Kubernetes JSON schemas
@@ -123,18 +123,6 @@ describe('deploy/k8s manifests', () => {
     assert.match(text, /^ENTRYPOINT \["node", "\/app\/dist\/cli\/main\.js"\]$/m);
   });
 });
-
-/** A port nobody holds right now. */
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-}
 
 /** The kubelet's $(VAR) expansion of command and args (unknown names stay as written). */
 const expand = (s: string, env: Record<string, string>) => s.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, k: string) => env[k] ?? m);

@@ -4,17 +4,19 @@ import type { Strategy } from '../strategy.js';
 import { FedAdam } from './fedadam.js';
 import { FedAvg, type EvaluateFn, type LocalTraining } from './fedavg.js';
 import { FedAvgM } from './fedavgm.js';
+import { FedBuff } from './fedbuff.js';
 import { FedProx } from './fedprox.js';
 import { FedYogi } from './fedyogi.js';
 
 export { FedAdam } from './fedadam.js';
 export { FedAvg, type EvaluateFn, type FedAvgOptions, type LocalTraining, type StrategyStateBase } from './fedavg.js';
 export { FedAvgM, type FedAvgMOptions, type FedAvgMState } from './fedavgm.js';
+export { FedBuff, FEDBUFF_SPEED_STREAM, type FedBuffOptions, type FedBuffState } from './fedbuff.js';
 export { FedOpt, type AdaptiveStep, type FedOptOptions, type FedOptState } from './fedopt.js';
 export { FedProx, type FedProxOptions } from './fedprox.js';
 export { FedYogi } from './fedyogi.js';
 
-export const STRATEGY_NAMES = ['fedavg', 'fedprox', 'fedavgm', 'fedadam', 'fedyogi'] as const;
+export const STRATEGY_NAMES = ['fedavg', 'fedprox', 'fedavgm', 'fedadam', 'fedyogi', 'fedbuff'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /**
@@ -44,6 +46,14 @@ export interface StrategySpec {
   readonly beta2?: number | undefined;
   /** fedadam / fedyogi: default 1e-3. */
   readonly tau?: number | undefined;
+  /** fedbuff (required): K, updates per server step. */
+  readonly buffer_size?: number | undefined;
+  /** fedbuff: clients training at once (default 2 K). */
+  readonly concurrency?: number | undefined;
+  /** fedbuff: a in the staleness weight (1 + τ)^(-a) (default 0.5). */
+  readonly staleness_exponent?: number | undefined;
+  /** fedbuff: σ of the log-normal simulated client speeds (default 1). */
+  readonly client_speed_sigma?: number | undefined;
 }
 
 /** What a strategy needs beyond its config section. */
@@ -67,6 +77,10 @@ export const STRATEGY_KEYS = [
   'beta1',
   'beta2',
   'tau',
+  'buffer_size',
+  'concurrency',
+  'staleness_exponent',
+  'client_speed_sigma',
 ] as const;
 
 /** The keys each strategy cannot do without (the rest have defaults or are not used). */
@@ -76,6 +90,7 @@ export const REQUIRED_KEYS: Readonly<Record<StrategyName, readonly (typeof STRAT
   fedavgm: ['server_momentum'],
   fedadam: ['server_lr'],
   fedyogi: ['server_lr'],
+  fedbuff: ['buffer_size'],
 };
 
 /**
@@ -156,5 +171,19 @@ export function createStrategy(spec: StrategySpec, context: StrategyContext, pat
       return new FedAdam({ ...base, ...adaptive() });
     case 'fedyogi':
       return new FedYogi({ ...base, ...adaptive() });
+    case 'fedbuff': {
+      const bufferSize = num('buffer_size', 1, Infinity, { integer: true })!;
+      const serverLr = num('server_lr', 0, Infinity, { loOpen: true });
+      const stalenessExponent = num('staleness_exponent', 0, Infinity);
+      const clientSpeedSigma = num('client_speed_sigma', 0, Infinity);
+      return new FedBuff({
+        ...base,
+        bufferSize,
+        concurrency: num('concurrency', 1, Infinity, { integer: true }) ?? 2 * bufferSize,
+        ...(serverLr === undefined ? {} : { serverLr }),
+        ...(stalenessExponent === undefined ? {} : { stalenessExponent }),
+        ...(clientSpeedSigma === undefined ? {} : { clientSpeedSigma }),
+      });
+    }
   }
 }
