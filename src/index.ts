@@ -32,3 +32,7 @@ export * from './security/dp/calculator.js';
 export { applyOverrides, applyOverride, parseOverride, type Override } from './experiments/overrides.js';
 export { estimateRun, dryRunText, type DryRunEstimate } from './experiments/dry-run.js';
 export * from './experiments/tracking/index.js';
+export { FedBuff, FEDBUFF_SPEED_STREAM, type FedBuffOptions, type FedBuffState } from './fl/strategies/fedbuff.js';
+export { withRoundTimeout, roundTimeoutSeconds, type RoundTimeout } from './fl/round-timeout.js';
+export { partitionOfIndex } from './transport/protocol.js';
+export { k8sSecretsYaml, K8S_SECRET_NAMES } from './transport/k8s-secrets.js';

@@ -79,8 +79,8 @@ function checkResumable(runDir: string, config: RunConfig): void {
   const path = join(runDir, 'config.yaml');
   if (!existsSync(path)) fail('--resume', `${runDir} has no config.yaml: is it a run directory?`);
   const stored = validate(RunConfigSchema, parse(readFileSync(path, 'utf8')), path);
-  // Everything but the runtime section (workers, timeouts) must match the run's own config.
-  const fixed = (c: RunConfig) => configYaml({ ...c, runtime: { workers: 0, client_timeout_s: 1, retries: 0 } });
+  // Everything but the runtime and tracking sections (workers, timeouts, where metrics go) must match the run's own config.
+  const fixed = ({ tracking: _t, ...c }: RunConfig) => configYaml({ ...c, runtime: { workers: 0, client_timeout_s: 1, retries: 0 } });
   if (fixed(stored) !== fixed(config)) {
     fail('--resume', `the config differs from ${path} beyond its runtime section; resume with the run's own config`);
   }

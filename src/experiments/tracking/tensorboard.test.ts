@@ -7,6 +7,10 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { RoundEvent } from '../events.js';
+import { RunConfigSchema } from '../run-schema.js';
+import { runFederation } from '../runner.js';
+import { validate } from '../validate.js';
+import { openTracking } from './index.js';
 import { roundScalars } from './scalars.js';
 import { maskedCrc32c, tfRecord } from './tfrecord.js';
 
@@ -179,6 +183,35 @@ describe('qfl run --tensorboard', () => {
         });
       }
       for (const e of events.slice(1)) assert.ok(Math.abs(e.wallTime - Date.now() / 1000) < 3600, 'wall time in seconds');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tracking and resume', () => {
+  test('a run resumed with tracking added goes on (tracking is not part of the run) and logs the remaining rounds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qfl-tb-resume-'));
+    try {
+      const raw = {
+        data: { name: 'magic', qubits: 3, samples: 60 },
+        model: { kind: 'qstate', layers: 1 },
+        federation: { clients: 2, rounds: 3 },
+        local: { epochs: 1, batch_size: 8, lr: 0.05 },
+        runtime: { workers: 0 },
+      };
+      const runDir = join(dir, 'run');
+      const stop = new AbortController();
+      const log = (l: string) => void (l.includes('round 1/3') && stop.abort());
+      await runFederation({ config: validate(RunConfigSchema, raw), runDir, signal: stop.signal, progress: { update: () => {}, done: () => {}, log } });
+      const tracked = validate(RunConfigSchema, { ...raw, tracking: { tensorboard: join(dir, 'tb') } });
+      const tracker = await openTracking(tracked, runDir);
+      assert.ok(tracker);
+      const r = await runFederation({ config: tracked, runDir, resume: true, monitor: tracker });
+      await tracker.close();
+      assert.equal(r.rounds, 3);
+      const steps = readEventFile(tracker.tensorboardFile!).filter((e) => e.scalars.length > 0).map((e) => e.step);
+      assert.deepEqual(steps, [2, 3]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
