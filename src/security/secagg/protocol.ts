@@ -1,4 +1,4 @@
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { QflError, fail } from '../../util/errors.js';
@@ -63,6 +63,9 @@ export const COMMIT_BYTES = 16;
 export const SHARE_KEY_BITS = (MAC_KEY_BYTES + SHARE_BYTES) * 8;
 /** Pair key bits of one consistency tag. */
 export const CONSISTENCY_KEY_BITS = MAC_KEY_BYTES * 8;
+const SHARE_KEY_BYTES = SHARE_KEY_BITS / 8;
+/** Bytes of a pair's round slice before its mask: two shares' keys and two list tags' keys. */
+const PAIR_HEADER_BYTES = 2 * SHARE_KEY_BYTES + 2 * MAC_KEY_BYTES;
 /** ChaCha20 nonce of the self-mask PRG; the seed is fresh every round, so a fixed nonce is safe. */
 const SELF_MASK_NONCE = new TextEncoder().encode('qfl-selfmask');
 
@@ -270,48 +273,56 @@ export interface PairBits {
 }
 
 /**
- * `RoundKeys` for an in-memory round: each slice is taken from the
- * `KeySource` once, on first use by either end of the pair, and the other
- * end gets the same bits (both ends of a QKD link hold the same key; in a
- * deployment the slice's key_ID of ETSI GS QKD 014 travels instead). A new
- * round needs a new ledger: slices are never reused across rounds.
+ * `RoundKeys` for an in-memory round: each pair of neighbours takes one
+ * slice of `roundKeyBitsPerPair` bits from the `KeySource`, on first use by
+ * either end, and both ends carve it the same way: the share i -> j (smaller
+ * id first), the share j -> i, the two list tags, then the mask. Both ends of
+ * a QKD link hold the same key; in a deployment the slice's key_ID (ETSI GS
+ * QKD 014) travels instead of the bits. A new round needs a new ledger:
+ * slices are never reused across rounds.
  */
 export class RoundKeyLedger implements RoundKeys {
-  private readonly slices = new Map<string, Uint8Array>();
-  private readonly spent = new Map<string, PairBits>();
+  private readonly slices = new Map<number, Uint8Array>();
+  private readonly spent: PairBits[] = [];
+  private readonly bits: number;
 
   constructor(
     private readonly keys: KeySource,
-    private readonly maskBitsPerPair: number,
-  ) {}
+    maskBitsPerPair: number,
+  ) {
+    this.bits = PAIR_HEADER_BYTES * 8 + maskBitsPerPair;
+  }
 
-  private get(id: string, i: number, j: number, bits: number): Uint8Array {
+  private slice(i: number, j: number): Uint8Array {
+    const [a, b] = i < j ? [i, j] : [j, i];
+    // Cantor pairing: a collision-free number key (ids are below 2^26).
+    const id = ((a + b) * (a + b + 1)) / 2 + b;
     let s = this.slices.get(id);
     if (s === undefined) {
-      s = this.keys.take(i, j, bits);
+      s = this.keys.take(a, b, this.bits);
       this.slices.set(id, s);
-      const [a, b] = i < j ? [i, j] : [j, i];
-      const p = `${a},${b}`;
-      this.spent.set(p, { i: a, j: b, bits: (this.spent.get(p)?.bits ?? 0) + bits });
+      this.spent.push({ i: a, j: b, bits: this.bits });
     }
     return s;
   }
 
   share(from: number, to: number): Uint8Array {
-    return this.get(`s${from}>${to}`, from, to, SHARE_KEY_BITS);
+    const o = from < to ? 0 : SHARE_KEY_BYTES;
+    return this.slice(from, to).subarray(o, o + SHARE_KEY_BYTES);
   }
 
   consistency(from: number, to: number): Uint8Array {
-    return this.get(`c${from}>${to}`, from, to, CONSISTENCY_KEY_BITS);
+    const o = 2 * SHARE_KEY_BYTES + (from < to ? 0 : MAC_KEY_BYTES);
+    return this.slice(from, to).subarray(o, o + MAC_KEY_BYTES);
   }
 
   mask(a: number, b: number): Uint8Array {
-    return a < b ? this.get(`m${a},${b}`, a, b, this.maskBitsPerPair) : this.get(`m${b},${a}`, b, a, this.maskBitsPerPair);
+    return this.slice(a, b).subarray(PAIR_HEADER_BYTES);
   }
 
   /** Key bits each pair spent this round, sorted by (i, j). */
   bitsUsed(): PairBits[] {
-    return [...this.spent.values()].sort((x, y) => x.i - y.i || x.j - y.j);
+    return [...this.spent].sort((x, y) => x.i - y.i || x.j - y.j);
   }
 }
 
@@ -374,26 +385,31 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
   return out;
 };
 
-const sha = (...parts: Uint8Array[]): Uint8Array => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-};
+const sha = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(hash('sha256', parts.length === 1 ? parts[0]! : concat(...parts), 'buffer'));
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 /** The commitment to the share of `owner`'s seed that `holder` holds. */
 function shareCommitment(round: number, owner: number, holder: number, share: Uint8Array): Uint8Array {
-  return sha(u32(round, owner, holder), share).subarray(0, COMMIT_BYTES);
+  const b = new Uint8Array(12 + share.length);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, round >>> 0, true);
+  v.setUint32(4, owner, true);
+  v.setUint32(8, holder, true);
+  b.set(share, 12);
+  return sha(b).subarray(0, COMMIT_BYTES);
 }
 
 function seedCommitment(round: number, owner: number, seed: Uint8Array): Uint8Array {
   return sha(u32(round, owner), seed).subarray(0, COMMIT_BYTES);
 }
 
-/** The tag on a padded share: binds round, sender and recipient to the ciphertext. */
-function shareTag(round: number, from: number, to: number, ciphertext: Uint8Array, slice: Uint8Array): Uint8Array {
-  return poly1305(concat(u32(round, from, to), ciphertext), slice.subarray(0, MAC_KEY_BYTES));
+/**
+ * The tag on a padded share: Poly1305 under a one-time key cut for exactly
+ * this share (round, sender, recipient), so it binds all of them.
+ */
+function shareTag(ciphertext: Uint8Array, slice: Uint8Array): Uint8Array {
+  return poly1305(ciphertext, slice.subarray(0, MAC_KEY_BYTES));
 }
 
 /** What a client signs: SHA-256 of the round and the sorted survivor list. */
@@ -484,7 +500,7 @@ export class SecAggClient {
       }
       const slice = keys.share(this.clientId, to);
       const ciphertext = xor(bytes, slice.subarray(MAC_KEY_BYTES));
-      out.push({ from: this.clientId, to, ciphertext, tag: shareTag(cfg.round, this.clientId, to, ciphertext, slice) });
+      out.push({ from: this.clientId, to, ciphertext, tag: shareTag(ciphertext, slice) });
     });
     this.cfg = cfg;
     this.neighbours = neighbours;
@@ -513,7 +529,7 @@ export class SecAggClient {
       }
       if (this.received.has(s.from) || badShares.includes(s.from)) this.violation('collect-masked-vectors', `two shares from client ${s.from}`);
       const slice = keys.share(s.from, this.clientId);
-      if (!equalBytes(shareTag(cfg.round, s.from, this.clientId, s.ciphertext, slice), s.tag)) {
+      if (!equalBytes(shareTag(s.ciphertext, slice), s.tag)) {
         // Altered by its sender or on the way: never used, and reported.
         badShares.push(s.from);
         continue;
@@ -789,13 +805,16 @@ export class SecAggServer {
       answers.set(r.clientId, r);
     }
     const sum = this.sum;
+    // Each answer's shares by owner, each dealer's commitments by holder.
+    const revealed = new Map([...answers].map(([id, a]) => [id, new Map(a.seedShares.map((x) => [x.owner, x.share]))]));
     for (const s of this.survivors) {
       const c = this.commitments.get(s)!;
+      const committed = new Map(c.shareCommitments.map((x) => [x.holder, x.commitment]));
       const good: Share[] = [];
       for (const holder of [s, ...this.neighbours(s)]) {
-        const share = answers.get(holder)?.seedShares.find((x) => x.owner === s)?.share;
+        const share = revealed.get(holder)?.get(s);
         if (share === undefined) continue;
-        const want = c.shareCommitments.find((x) => x.holder === holder)!.commitment;
+        const want = committed.get(holder)!;
         if (share.length !== SHARE_BYTES || !equalBytes(shareCommitment(round, s, holder, share), want)) {
           this.reject(holder, 'unmask', `revealed a share of client ${s}'s seed that does not match ${s}'s commitment; not used`);
           continue;

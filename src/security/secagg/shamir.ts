@@ -32,7 +32,18 @@ export interface Share {
 }
 
 const P = SHAMIR_PRIME;
-const mul = (a: number, b: number): number => (a * b) % P;
+const INV_P = 1 / P;
+
+/**
+ * a b mod p for a, b in [0, p): the product is below 2^52, so exact; the
+ * quotient estimate floor(x / p) is off by at most one (Barrett), fixed by
+ * one correction, which is several times faster than the float `%`.
+ */
+function mul(a: number, b: number): number {
+  const x = a * b;
+  const r = x - Math.floor(x * INV_P) * P;
+  return r < 0 ? r + P : r >= P ? r - P : r;
+}
 
 /** a^-1 mod p by the extended Euclidean algorithm; a must be in 1 .. p - 1. */
 export function invMod(a: number): number {
@@ -78,7 +89,10 @@ export function shamirSplit(secret: Uint8Array, xs: readonly number[], threshold
     for (let c = 0; c < m; c++) {
       // Horner: f(x) = c_0 + x (c_1 + x (c_2 + ...)).
       let acc = 0;
-      for (let d = threshold - 1; d >= 0; d--) acc = (mul(acc, x) + coeffs[c * threshold + d]!) % P;
+      for (let d = threshold - 1; d >= 0; d--) {
+        acc = mul(acc, x) + coeffs[c * threshold + d]!;
+        if (acc >= P) acc -= P;
+      }
       y[c] = acc;
     }
     return { x, y };
