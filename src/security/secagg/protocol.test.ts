@@ -84,9 +84,10 @@ test('dropouts before sharing and silent survivors (none dropped after masking) 
   const r = await secureAggregate({ updates: xs, modulus, keys, threshold: 4, dropoutsBeforeSharing: [5], dropoutsDuringUnmask: [0] });
   assert.deepEqual(r.survivors, [0, 1, 2, 3, 4]);
   assert.deepEqual(r.sum, plainSum(xs.slice(0, 5), modulus));
-  // Client 5 never shared: the others padded their shares to it, but no mask or list tag with it was cut.
+  // Client 5 never shared, but the others padded their shares to it: each of its pairs spent one round's slice.
   const with5 = r.accounting.keyBits.filter((p) => p.j === 5);
-  assert.ok(with5.length > 0 && with5.every((p) => p.bits === SHARE_KEY_BITS));
+  assert.equal(with5.length, 5);
+  assert.ok(with5.every((p) => p.bits === roundKeyBitsPerPair(5, modulus)));
 });
 
 test('below the threshold the round aborts cleanly, at every stage', async () => {
