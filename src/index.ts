@@ -27,3 +27,12 @@ export * from './models/classical-zoo.js';
 export * from './models/loss.js';
 export * from './models/optim.js';
 export * from './models/train.js';
+// What travels between clients and server: update messages, aggregation maths, the transform pipeline.
+export * from './updates/messages.js';
+export * from './updates/aggregate.js';
+export * from './updates/pipeline.js';
+// Secure aggregation (SecAgg+ over QKD keys): protocol, Shamir, graph, quantization.
+export * as secagg from './security/secagg/index.js';
+export { fitRound, type FitRoundOptions, type FitRoundResult } from './fl/round.js';
+export { SecureAggregator, type SecureAggregationOptions, type SecureRoundStats, type SecureAggregatorState } from './fl/secure.js';
+export { benchSecagg, type SecaggBenchLine } from './bench/secagg.js';

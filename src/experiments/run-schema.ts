@@ -223,6 +223,15 @@ export const RunConfigSchema = z
         message: `cannot be combined with ${robust ? 'a robust aggregator' : 'central DP'}: it needs single updates, which secure aggregation hides (use distributed noise or a local_dp pipeline step)`,
       });
     }
+    c.pipeline.forEach((step, i) => {
+      if (step.type === 'secagg') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipeline', i, 'type'],
+          message: 'secagg is added by the secure_aggregation block (which also runs its masking round); configure it there',
+        });
+      }
+    });
     if (c.secure_aggregation?.noise && c.secure_aggregation.weighted === true) {
       ctx.addIssue({
         code: 'custom',

@@ -137,4 +137,5 @@ test('300 clients with 8-bit masking and dropout 0.1 finish (SecAgg+ graph, no 2
 test('a threshold of one half or less is refused at validation, saying why', () => {
   assert.throws(() => config({ secure_aggregation: { threshold: 0.01 } }), /secure_aggregation\.threshold: must be > 0\.5: with t at most half of the share holders/);
   assert.throws(() => config({ secure_aggregation: { noise: { sigma: 1, clip_norm: 1 }, weighted: true } }), /secure_aggregation\.weighted: cannot be true with noise/);
+  assert.throws(() => config({ pipeline: [{ type: 'secagg', bits: 8 }] }), /pipeline\.0\.type: secagg is added by the secure_aggregation block/);
 });
