@@ -142,14 +142,20 @@ export function secaggGraph(ids: readonly number[], k: number, seed: number): Ma
   return out;
 }
 
-let cached: { key: string; graph: Map<number, number[]> } | undefined;
+let cached: { ids: readonly number[]; k: number; seed: number; graph: Map<number, number[]> } | undefined;
+
+const sameIds = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 /**
  * `secaggGraph`, remembered for the last (ids, k, seed): in a simulation
  * every client of a round asks for the same graph.
  */
 export function roundGraph(ids: readonly number[], k: number, seed: number): ReadonlyMap<number, readonly number[]> {
-  const key = `${k}:${seed}:${ids.join(',')}`;
-  if (cached?.key !== key) cached = { key, graph: secaggGraph(ids, k, seed) };
+  if (!(cached && cached.k === k && cached.seed === seed && sameIds(cached.ids, ids))) cached = { ids: [...ids], k, seed, graph: secaggGraph(ids, k, seed) };
   return cached.graph;
 }

@@ -1,4 +1,4 @@
-import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { QflError, fail } from '../../util/errors.js';
@@ -340,8 +340,10 @@ export function checkConfig(cfg: SecAggConfig): void {
   if (!Number.isSafeInteger(cfg.round)) fail('secagg.round', `must be an integer, got ${cfg.round}`);
   if (n < 2) fail('secagg.clientIds', `a round needs at least 2 clients, got ${n}`);
   const seen = new Set<number>();
+  const ascending = isAscending(cfg.clientIds);
   for (const id of cfg.clientIds) {
     if (!(Number.isSafeInteger(id) && id >= 0 && id < 2 ** 26 - 6)) fail('secagg.clientIds', `must be integers in [0, 2^26 - 6), got ${id}`);
+    if (ascending) continue; // strictly ascending: distinct without a set
     if (seen.has(id)) fail('secagg.clientIds', `client ${id} appears twice`);
     seen.add(id);
   }
@@ -387,7 +389,13 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
 
 const sha = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(hash('sha256', parts.length === 1 ? parts[0]! : concat(...parts), 'buffer'));
 
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
+/** Constant-time equality of two tags or commitments (no early exit on the first difference). */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
 
 /** The commitment to the share of `owner`'s seed that `holder` holds. */
 function shareCommitment(round: number, owner: number, holder: number, share: Uint8Array): Uint8Array {
@@ -414,7 +422,8 @@ function shareTag(ciphertext: Uint8Array, slice: Uint8Array): Uint8Array {
 
 /** What a client signs: SHA-256 of the round and the sorted survivor list. */
 function listDigest(round: number, survivors: readonly number[]): Uint8Array {
-  return sha(u32(round, survivors.length), u32(...survivors));
+  const ids = Uint32Array.from(survivors);
+  return sha(u32(round, survivors.length), new Uint8Array(ids.buffer));
 }
 
 /** acc <- acc + sign * PRG(seed) (mod M): the self-mask, ChaCha20 keystream read as log2 M-bit elements. */
@@ -425,6 +434,29 @@ export function addSelfMask(acc: Float64Array, seed: Uint8Array, modulus: number
 }
 
 const sorted = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b);
+
+/** True when `xs` is strictly ascending (so sorted and without repeats). */
+function isAscending(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (!(xs[i]! > xs[i - 1]!)) return false;
+  return true;
+}
+
+/** The sorted distinct ids: `xs` itself when already strictly ascending (a round's lists are). */
+const ascendingIds = (xs: readonly number[]): readonly number[] => (isAscending(xs) ? xs : sorted(new Set(xs)));
+
+/** Whether the strictly ascending `xs` holds `x` (binary search). */
+function holds(xs: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = xs[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
 
 /** A client's neighbours in the round's graph. */
 export function neighboursIn(cfg: SecAggConfig, id: number): readonly number[] {
@@ -473,12 +505,12 @@ export class SecAggClient {
   shareKeys(ins: ShareKeysIns, keys: RoundKeys): ShareKeysRes {
     if (this.phase !== 'new') this.violation('share-keys', `asked for share-keys in phase '${this.phase}'; each stage runs once, in order`);
     checkConfig(ins);
-    if (ins.clientId !== this.clientId || !ins.clientIds.includes(this.clientId)) {
+    if (ins.clientId !== this.clientId || !(isAscending(ins.clientIds) ? holds(ins.clientIds, this.clientId) : ins.clientIds.includes(this.clientId))) {
       this.violation('share-keys', `not addressed to this client or not among the round's clients`);
     }
     const cfg: SecAggConfig = {
       round: ins.round,
-      clientIds: sorted(ins.clientIds),
+      clientIds: ascendingIds(ins.clientIds),
       threshold: ins.threshold,
       degree: ins.degree,
       graphSeed: ins.graphSeed,
@@ -557,15 +589,17 @@ export class SecAggClient {
   /** consistency-check: tags the survivor list it was told, for each surviving neighbour. */
   consistency(ins: ConsistencyIns, keys: RoundKeys): ConsistencyRes {
     const cfg = this.expect('consistency-check', 'masked', ins.round);
-    const survivors = sorted(new Set(ins.survivors));
-    const listed = new Set(survivors);
-    const round = new Set(cfg.clientIds);
-    if (!listed.has(this.clientId)) this.violation('consistency-check', 'this client sent its masked vector but is not listed as a survivor');
-    for (const s of survivors) if (!round.has(s)) this.violation('consistency-check', `survivor ${s} is not one of the round's clients`);
-    for (const j of this.neighbours) {
-      if (listed.has(j) && !this.participants.includes(j)) this.violation('consistency-check', `survivor ${j} never shared its seed with this client`);
+    const survivors = ascendingIds(ins.survivors);
+    if (!holds(survivors, this.clientId)) this.violation('consistency-check', 'this client sent its masked vector but is not listed as a survivor');
+    // Both lists ascending: one merge walk checks every survivor is one of the round's clients.
+    for (let a = 0, b = 0; a < survivors.length; a++) {
+      while (b < cfg.clientIds.length && cfg.clientIds[b]! < survivors[a]!) b++;
+      if (cfg.clientIds[b] !== survivors[a]) this.violation('consistency-check', `survivor ${survivors[a]} is not one of the round's clients`);
     }
-    const alive = this.participants.filter((p) => listed.has(p));
+    for (const j of this.neighbours) {
+      if (holds(survivors, j) && !this.participants.includes(j)) this.violation('consistency-check', `survivor ${j} never shared its seed with this client`);
+    }
+    const alive = this.participants.filter((p) => holds(survivors, p));
     if (alive.length + 1 < cfg.threshold) {
       throw new SecAggError(
         'below-threshold',
