@@ -99,6 +99,13 @@ export async function benchSecagg(options: { readonly clients?: number; readonly
     `${clients} clients, 4-qubit model (28 parameters), SecAgg+ degree k = ${secure.secure?.degree ?? '?'}, t = ${secure.secure?.threshold ?? '?'}: ` +
       `masked / plain round time = ${line.ratio.toFixed(2)}x (targets: <= 1.5x at 200 clients, <= 2x at 1000)`,
   );
+  const s = secure.secure;
+  if (s?.clientMs !== undefined && s.serverMs !== undefined) {
+    console.log(
+      `masking round: ${fmt(s.clientMs / 1000)} s in the ${clients} simulated clients' halves (run one after another here; ` +
+        `${fmt(s.clientMs / clients)} ms per client), ${fmt(s.serverMs / 1000)} s in the server's`,
+    );
+  }
   const rows = [10_000, 100_000].map((n) => {
     const r = postProcessing(n, 0.03);
     return [n, fmt(r.bitsPerSecond / 1e3), r.leaked, r.finalBits];

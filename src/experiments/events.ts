@@ -71,6 +71,9 @@ export interface RoundEvent {
     /** The quantized vectors' bytes (the rest of bytes.up is protocol messages) and float32's. */
     readonly bytesUpPayload: number;
     readonly bytesUpFloat32: number;
+    /** Milliseconds of the masking round in the simulated clients' halves (summed; a deployment runs them in parallel) and the server's. */
+    readonly clientMs?: number;
+    readonly serverMs?: number;
     /** Shares or messages the server refused, naming who is to blame. */
     readonly rejected?: readonly { readonly clientId: number; readonly reason: string }[];
     /** Distributed DP of this round's sum (per round, not composed): against the server, and against the server with all clients but one. */

@@ -334,6 +334,8 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
                 keyBits: secureStats.keyBits,
                 keyWaitSeconds: secureStats.keyWaitSeconds,
                 bytesUpPayload: secureStats.bytesUpPayload,
+                clientMs: secureStats.clientMs,
+                serverMs: secureStats.serverMs,
                 bytesUpFloat32: secureStats.bytesUpFloat32,
                 ...(secureStats.rejected.length > 0 ? { rejected: secureStats.rejected } : {}),
                 ...(wiring?.dp(secureStats.survivors) ? { dp: wiring.dp(secureStats.survivors)! } : {}),

@@ -63,6 +63,9 @@ export interface SecureRoundStats {
   readonly bytesDown: number;
   /** Shares or messages the server refused, with who is named. */
   readonly rejected: readonly Failure[];
+  /** Milliseconds of the masking round in the simulated clients' halves (summed) and in the server's. */
+  readonly clientMs: number;
+  readonly serverMs: number;
 }
 
 /** What a checkpoint keeps of secure aggregation: key consumption and the synced clock. */
@@ -141,6 +144,8 @@ export class SecureAggregator {
     let keyWaitSeconds = 0;
     let bytesUp: number;
     let bytesDown = 0;
+    let clientMs = 0;
+    let serverMs = 0;
     const rejected: Failure[] = [];
     if (!this.pool || ids.length < 2) {
       survivors = ids.filter((id) => !dropped.includes(id));
@@ -176,6 +181,8 @@ export class SecureAggregator {
       keyBits = r.accounting.keyBits.reduce((s, p) => s + p.bits, 0);
       bytesUp = r.accounting.bytes.reduce((s, b) => s + b.up, 0);
       bytesDown = r.accounting.bytes.reduce((s, b) => s + b.down, 0);
+      clientMs = r.timing.clientMs;
+      serverMs = r.timing.serverMs;
       for (const x of r.rejected) rejected.push({ clientId: x.clientId, reason: `secagg ${x.stage}: ${x.reason}` });
     }
     const stats: SecureRoundStats = {
@@ -192,6 +199,8 @@ export class SecureAggregator {
       bytesUpFloat32: results.length * L * 4,
       bytesDown,
       rejected,
+      clientMs,
+      serverMs,
     };
     return { sum, survivors, failures: [...failures, ...rejected], stats, keyWaitSeconds };
   }

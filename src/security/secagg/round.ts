@@ -80,6 +80,8 @@ export interface SecureAggregateResult {
   /** The masked vectors of `dropoutsAfterMasking`: what the server would see if they arrived late. */
   readonly late: ReadonlyMap<number, Float64Array>;
   readonly config: SecAggConfig;
+  /** Milliseconds in the clients' halves (summed over clients: a deployment runs them in parallel) and in the server's. */
+  readonly timing: { readonly clientMs: number; readonly serverMs: number };
 }
 
 /** The round cannot start: these pairs lack key. Nothing was consumed. */
@@ -174,6 +176,16 @@ function runRound(input: SecureAggregateInput): SecureAggregateResult | KeyWait 
     row[dir] += wireBytes(msg, input.modulus);
   };
   for (const id of ids) for (const st of SECAGG_STAGES) bytes.set(`${id}:${st}`, { up: 0, down: 0 });
+  let clientMs = 0;
+  const onClient = <T>(f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      clientMs += performance.now() - t0;
+    }
+  };
+  const started = performance.now();
   const beforeSharing = new Set(lists.dropoutsBeforeSharing);
   const afterMasking = new Set(lists.dropoutsAfterMasking);
   const duringUnmask = new Set(lists.dropoutsDuringUnmask);
@@ -183,7 +195,7 @@ function runRound(input: SecureAggregateInput): SecureAggregateResult | KeyWait 
     for (const ins of server.shareKeysIns()) {
       count(ins.clientId, ins, 'down');
       if (beforeSharing.has(ins.clientId)) continue;
-      const res = clients.get(ins.clientId)!.shareKeys(ins, ledger);
+      const res = onClient(() => clients.get(ins.clientId)!.shareKeys(ins, ledger));
       count(ins.clientId, res, 'up');
       shareRes.push(res);
     }
@@ -191,7 +203,7 @@ function runRound(input: SecureAggregateInput): SecureAggregateResult | KeyWait 
     const late = new Map<number, Float64Array>();
     for (const ins of server.collectIns(shareRes)) {
       count(ins.clientId, ins, 'down');
-      const res = clients.get(ins.clientId)!.collect(ins, updates.get(ins.clientId)!, ledger);
+      const res = onClient(() => clients.get(ins.clientId)!.collect(ins, updates.get(ins.clientId)!, ledger));
       if (afterMasking.has(ins.clientId)) {
         late.set(ins.clientId, res.masked);
         continue;
@@ -202,7 +214,7 @@ function runRound(input: SecureAggregateInput): SecureAggregateResult | KeyWait 
     const checkRes: ConsistencyRes[] = [];
     for (const ins of server.consistencyIns(collectRes)) {
       count(ins.clientId, ins, 'down');
-      const res = clients.get(ins.clientId)!.consistency(ins, ledger);
+      const res = onClient(() => clients.get(ins.clientId)!.consistency(ins, ledger));
       count(ins.clientId, res, 'up');
       checkRes.push(res);
     }
@@ -210,7 +222,7 @@ function runRound(input: SecureAggregateInput): SecureAggregateResult | KeyWait 
     for (const ins of server.unmaskIns(checkRes)) {
       count(ins.clientId, ins, 'down');
       if (duringUnmask.has(ins.clientId)) continue;
-      const res = clients.get(ins.clientId)!.unmask(ins, ledger);
+      const res = onClient(() => clients.get(ins.clientId)!.unmask(ins, ledger));
       count(ins.clientId, res, 'up');
       unmaskRes.push(res);
     }
@@ -231,6 +243,7 @@ function runRound(input: SecureAggregateInput): SecureAggregateResult | KeyWait 
       serverView: server.view,
       late,
       config: server.cfg,
+      timing: { clientMs, serverMs: performance.now() - started - clientMs },
     };
   } catch (e) {
     if (e instanceof KeyShortageError) throw new SecAggError('key-shortage', 'share-keys', e.message);
