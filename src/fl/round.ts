@@ -97,7 +97,7 @@ export async function fitRound(o: FitRoundOptions): Promise<FitRoundResult> {
     if (!o.secure) return { fitIns, results, failures, aggregateReport: {} };
     if (results.length === 0) return { fitIns, results, failures, aggregateReport: {} };
     try {
-      const s = await o.secure.aggregate(o.round, secureAttempt, results);
+      const s = await o.secure.aggregate(o.round, secureAttempt, results, o.paramCount);
       keyWaitSeconds += s.keyWaitSeconds;
       const report: Metrics = {};
       const survivors = new Set(s.survivors);

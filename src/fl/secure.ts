@@ -129,6 +129,8 @@ export class SecureAggregator {
     round: number,
     attempt: number,
     results: readonly FitRes[],
+    /** The model's parameters, for the float32 comparison (the encoded updates also carry count digits). */
+    paramCount = results[0]?.update.length ?? 0,
   ): Promise<{ sum: Float64Array; survivors: readonly number[]; failures: Failure[]; stats: SecureRoundStats; keyWaitSeconds: number }> {
     const o = this.o;
     const rng = new Rng(deriveSeed(o.seed, DROPOUT_STREAM, round, attempt));
@@ -196,7 +198,7 @@ export class SecureAggregator {
       keyWaitSeconds,
       bytesUp,
       bytesUpPayload: survivors.length * Math.ceil((L * (this.pool ? this.modulusBits : o.bits)) / 8),
-      bytesUpFloat32: results.length * L * 4,
+      bytesUpFloat32: results.length * paramCount * 4,
       bytesDown,
       rejected,
       clientMs,
