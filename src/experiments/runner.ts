@@ -270,7 +270,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         clock.seconds += secureStats.keyWaitSeconds;
         net = { ...net, endS: clock.seconds, keyWaitS: secureStats.keyWaitSeconds };
       }
-      const agg = strategy.aggregateFit(round, params, results, failures, fitted.combined);
+      const agg = fitted.aggregated;
       if (agg) params = agg.params;
       const tAgg = performance.now();
 

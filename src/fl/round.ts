@@ -12,7 +12,8 @@ import type { Strategy } from './strategy.js';
  * send, collect, validate (the pipeline's per-update inverses), retry when
  * too few answered, and, when the pipeline hides single updates, run the
  * secure-aggregation masking round and the pipeline's inverses on the sum.
- * A SecAgg round that loses more than k + 1 - t of some client's holders
+ * The strategy then turns the results (or the pipeline's combined mean)
+ * into the next parameters. A SecAgg round that loses more than k + 1 - t of some client's holders
  * (or a survivor that alone held a pair mask) is retried with a fresh sample
  * and a fresh dropout draw, up to `secureRetries` times. The experiments
  * runner keeps the wiring, the events and the reports.
@@ -53,12 +54,20 @@ export interface FitRoundResult {
   readonly combined?: CombinedUpdate;
   readonly secure?: SecureRoundStats & { readonly attempts: number; readonly keyWaitSeconds: number };
   readonly aggregateReport: Metrics;
+  /** The strategy's next parameters and metrics, or undefined when nothing could be aggregated. */
+  readonly aggregated: { readonly params: Float64Array; readonly metrics: Metrics } | undefined;
 }
 
 /** SecAgg aborts that a fresh sample can fix; anything else (a protocol violation) is not retried. */
 const RETRYABLE = new Set(['below-threshold', 'unrecoverable-dropout', 'inconsistent-view']);
 
 export async function fitRound(o: FitRoundOptions): Promise<FitRoundResult> {
+  const r = await collectRound(o);
+  return { ...r, aggregated: o.strategy.aggregateFit(o.round, o.params, r.results, r.failures, r.combined) };
+}
+
+/** Sample, send, collect, retry and (secure aggregation) unmask: everything before the strategy aggregates. */
+async function collectRound(o: FitRoundOptions): Promise<Omit<FitRoundResult, 'aggregated'>> {
   let attempt = 0;
   let secureAttempt = 0;
   let keyWaitSeconds = 0;
