@@ -36,3 +36,12 @@ export { FedBuff, FEDBUFF_SPEED_STREAM, type FedBuffOptions, type FedBuffState }
 export { withRoundTimeout, roundTimeoutSeconds, type RoundTimeout } from './fl/round-timeout.js';
 export { partitionOfIndex } from './transport/protocol.js';
 export { k8sSecretsYaml, K8S_SECRET_NAMES } from './transport/k8s-secrets.js';
+// What travels between clients and server: update messages, aggregation maths, the transform pipeline.
+export * from './updates/messages.js';
+export * from './updates/aggregate.js';
+export * from './updates/pipeline.js';
+// Secure aggregation (SecAgg+ over QKD keys): protocol, Shamir, graph, quantization.
+export * as secagg from './security/secagg/index.js';
+export { fitRound, type FitRoundOptions, type FitRoundResult } from './fl/round.js';
+export { SecureAggregator, type SecureAggregationOptions, type SecureRoundStats, type SecureAggregatorState } from './fl/secure.js';
+export { benchSecagg, type SecaggBenchLine } from './bench/secagg.js';

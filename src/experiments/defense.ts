@@ -1,4 +1,4 @@
-import type { Aggregator } from '../fl/aggregate.js';
+import type { Aggregator } from '../updates/aggregate.js';
 import { RdpAccountant, type AccountantState } from '../security/dp/accountant.js';
 import { createDpFedAvg, dpOptionsFromConfig, type DpRoundReport } from '../security/dp/central.js';
 import type { RobustResult } from '../security/robust/common.js';

@@ -1,4 +1,4 @@
-import type { Metrics } from '../fl/messages.js';
+import type { Metrics } from '../updates/messages.js';
 
 /**
  * The lines of a run's `events.jsonl`: one JSON object per line, each with a
@@ -59,6 +59,11 @@ export interface RoundEvent {
   readonly secure?: {
     readonly bits: number;
     readonly modulusBits: number;
+    /** SecAgg+ graph: neighbours per client (k) and shares needed (t, of k + 1). */
+    readonly degree?: number;
+    readonly threshold?: number;
+    /** Tries this round took (a round that lost too many clients is retried with a fresh sample). */
+    readonly attempts?: number;
     readonly survivors: number;
     readonly dropped: readonly number[];
     readonly keyBits: number;
@@ -66,6 +71,11 @@ export interface RoundEvent {
     /** The quantized vectors' bytes (the rest of bytes.up is protocol messages) and float32's. */
     readonly bytesUpPayload: number;
     readonly bytesUpFloat32: number;
+    /** Milliseconds of the masking round in the simulated clients' halves (summed; a deployment runs them in parallel) and the server's. */
+    readonly clientMs?: number;
+    readonly serverMs?: number;
+    /** Shares or messages the server refused, naming who is to blame. */
+    readonly rejected?: readonly { readonly clientId: number; readonly reason: string }[];
     /** Distributed DP of this round's sum (per round, not composed): against the server, and against the server with all clients but one. */
     readonly dp?: { readonly epsilon: number; readonly allButOneEpsilon: number; readonly delta: number; readonly sigma: number };
   };

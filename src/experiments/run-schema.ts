@@ -112,10 +112,26 @@ export const SecureAggregationSchema = z
     rounding: z.enum(['deterministic', 'stochastic']).default('stochastic'),
     /** false: quantize only, without masks or keys (the traffic comparison without the protocol). */
     mask: z.boolean().default(true),
-    /** Fraction of a round's clients that must survive for the sum to be recovered. */
-    threshold: z.number().gt(0).max(1).default(0.6),
-    /** Probability that a client drops after masking (simulated). */
+    /**
+     * Shares needed to rebuild a client's secrets, as a fraction of its share
+     * holders (its k graph neighbours and itself): t = ceil(threshold (k + 1)).
+     */
+    threshold: z
+      .number()
+      .gt(0.5, {
+        message:
+          'must be > 0.5: with t at most half of the share holders, a server that tells two halves different survivor lists unmasks a client (t > n/2, Bonawitz et al. 2017)',
+      })
+      .max(1)
+      .default(0.6),
+    /** Probability that a client drops after masking (simulated), drawn afresh for each attempt of a round. */
     dropout: z.number().min(0).lt(1).default(0),
+    /** Fraction of clients assumed to collude with the server; with dropout it sets the SecAgg+ degree k. */
+    corrupted_fraction: z.number().min(0).lt(0.5).default(0.05),
+    /** Weighted mean (FedAvg's), the counts masked with the updates; default true, false with noise. */
+    weighted: z.boolean().optional(),
+    /** Tries of a round whose masking could not finish (too many dropouts), each with a fresh sample. */
+    retries: z.number().int().min(0).default(5),
     /** QKD key rate per client pair, bits per second of simulated time (paper 002: 32.8 kbps). */
     key_rate_bps: z.number().positive().default(32_800),
     /**
@@ -220,6 +236,22 @@ export const RunConfigSchema = z
         code: 'custom',
         path: ['secure_aggregation'],
         message: `cannot be combined with ${robust ? 'a robust aggregator' : 'central DP'}: it needs single updates, which secure aggregation hides (use distributed noise or a local_dp pipeline step)`,
+      });
+    }
+    c.pipeline.forEach((step, i) => {
+      if (step.type === 'secagg') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipeline', i, 'type'],
+          message: 'secagg is added by the secure_aggregation block (which also runs its masking round); configure it there',
+        });
+      }
+    });
+    if (c.secure_aggregation?.noise && c.secure_aggregation.weighted === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secure_aggregation', 'weighted'],
+        message: 'cannot be true with noise: distributed DP is calibrated for an unweighted sum of equal shares',
       });
     }
     if (robust && c.dp) {

@@ -4,13 +4,13 @@ import { parse, stringify } from 'yaml';
 import { readCheckpoint, writeCheckpoint } from '../fl/checkpoint.js';
 import { createExecutor, type Executor } from '../fl/executor.js';
 import { withRoundTimeout } from '../fl/round-timeout.js';
-import type { EvaluateRes, FitRes } from '../fl/messages.js';
-import { createPipeline, isFailure, receiveUpdates } from '../fl/pipeline.js';
+import type { EvaluateRes, FitRes } from '../updates/messages.js';
+import { createPipeline, isFailure } from '../updates/pipeline.js';
 import { createStrategy } from '../fl/strategies/index.js';
-import { SecureAggregator, type SecureRoundStats } from '../fl/secure.js';
+import { fitRound } from '../fl/round.js';
 import type { Strategy } from '../fl/strategy.js';
 import { evaluate } from '../models/train.js';
-import { fail, QflError } from '../util/errors.js';
+import { fail } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { adversarialClients, appRef, attackMethod, createClientApp, type AppConfig, type ExperimentApp } from './client-app.js';
 import { take } from '../data/dataset.js';
@@ -20,7 +20,7 @@ import { backdoorSuccessRate, type Trigger } from '../security/byzantine/backdoo
 import { attackHooks } from '../security/byzantine/config.js';
 import { createDefense } from './defense.js';
 import { NetworkClock } from './network.js';
-import { relayKeyRate } from './relay-keys.js';
+import { secureWiring } from './secure-wiring.js';
 import type { EndEvent, RobustResult, RoundEvent, RunEvent, RunMonitor, StartEvent } from './events.js';
 import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
@@ -140,7 +140,11 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         }
       : {}),
   });
-  const pipeline = createPipeline(config.pipeline, {}, 'pipeline');
+  // Secure aggregation is the pipeline's last step; its masking round runs in the round loop.
+  const wiring = secureWiring(config, app.partitionSizes());
+  const secure = wiring?.aggregator;
+  const pipelineSpec = wiring ? [...config.pipeline, wiring.step] : config.pipeline;
+  const pipeline = createPipeline(pipelineSpec, {}, 'pipeline');
 
   let params: Float64Array;
   const rng = new Rng(deriveSeed(config.seed, 3));
@@ -149,9 +153,11 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   if (checkpoint) {
     if (checkpoint.params.length !== model.paramCount) fail('--resume', `checkpoint has ${checkpoint.params.length} parameters, the model ${model.paramCount}`);
     params = checkpoint.params;
-    const saved = checkpoint.strategyState as { strategy: unknown; defense?: unknown };
+    const saved = checkpoint.strategyState as { strategy: unknown; defense?: unknown; secure?: unknown };
     strategy.setState(saved.strategy);
     defense.setState(saved.defense);
+    // Key consumption continues where it stopped: no pad slice is used twice across resumes.
+    secure?.setState(saved.secure);
     rng.setState(checkpoint.rngState);
     startRound = checkpoint.round + 1;
     elapsed = checkpoint.elapsedSeconds;
@@ -178,7 +184,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
     o.executor ??
       createExecutor(appRef(appConfigOf(config)), {
         workers: config.runtime.workers,
-        pipeline: config.pipeline,
+        pipeline: pipelineSpec,
       }),
     config.runtime.round_timeout_s,
   );
@@ -191,23 +197,6 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
     clock.seconds = saved.networkSeconds ?? 0;
     pending = (saved.pending ?? []).map((p) => ({ ...p, update: Float64Array.from(p.update) }));
   }
-  const sa = config.secure_aggregation;
-  const secure = sa
-    ? new SecureAggregator({
-        bits: sa.bits,
-        clip: sa.clip,
-        rounding: sa.rounding,
-        mask: sa.mask,
-        threshold: sa.threshold,
-        dropout: sa.dropout,
-        clients: app.numClients,
-        // A relay chain, when configured, sets the key rate (src/qnet/relays).
-        keyRateBps: sa.relay_chain ? Math.max(1e-9, relayKeyRate(sa.relay_chain).bitsPerSecond) : sa.key_rate_bps,
-        onKeyShortage: sa.on_key_shortage,
-        seed: config.seed,
-        ...(sa.noise ? { noise: { sigma: sa.noise.sigma, clipNorm: sa.noise.clip_norm, delta: sa.noise.delta } } : {}),
-      })
-    : undefined;
   let last: { loss: number; accuracy: number } | undefined;
   let stopped = false;
   let round = startRound;
@@ -218,84 +207,73 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         break;
       }
       const t0 = performance.now();
-      let attempt = 0;
-      let fitIns;
-      let linkWait = 0;
-      let results: FitRes[] = [];
-      let failures: { clientId: number; reason: string }[] = [];
-      // Sampling draws from the server's generator: a retry samples afresh.
-      for (;;) {
-        fitIns = strategy.configureFit(round, params, clientIds, rng);
+      const show = (done: number, total: number) =>
+        o.progress?.update({
+          name: config.name,
+          round,
+          rounds: config.federation.rounds,
+          clientsDone: done,
+          clientsTotal: total,
+          ...eta(elapsed, round - 1),
+          ...(last ? { lastAccuracy: last.accuracy } : {}),
+        });
+      let net: RoundEvent['network'] | undefined;
+      let tFit = t0;
+      const fitted = await fitRound({
+        round,
+        params,
+        clientIds,
+        strategy,
+        executor,
+        pipeline,
+        paramCount: model.paramCount,
+        rng,
+        timeoutMs,
+        retries: config.runtime.retries,
+        minFitClients: config.strategy.min_fit_clients,
+        ...(secure ? { secure, secureRetries: config.secure_aggregation?.retries ?? 0 } : {}),
         // Over a space-air-ground network, only clients with a path to the server take part.
-        let unreachable: number[] = [];
-        if (clock) {
-          const r = clock.reachable(fitIns.map((i) => i.clientId), model.paramCount);
-          unreachable = r.missed;
-          linkWait = r.waitS;
-          fitIns = fitIns.filter((i) => r.ok.includes(i.clientId));
-        }
-        const show = (done: number, total: number) =>
-          o.progress?.update({
-            name: config.name,
-            round,
-            rounds: config.federation.rounds,
-            clientsDone: done,
-            clientsTotal: total,
-            ...eta(elapsed, round - 1),
-            ...(last ? { lastAccuracy: last.accuracy } : {}),
-          });
-        show(0, fitIns.length);
-        for (const id of unreachable) o.monitor?.client?.(round, id, 'dropped', 'no link to the server (network)');
-        for (const ins of fitIns) o.monitor?.client?.(round, ins.clientId, 'training');
-        const onOutcome = (x: { clientId: number; reason?: string }) =>
-          o.monitor?.client?.(round, x.clientId, x.reason === undefined ? 'done' : 'failed', x.reason);
-        const outcomes = await executor.fit(fitIns, { timeoutMs, onProgress: show, onOutcome });
-        ({ results, failures } = receiveUpdates(pipeline, outcomes, { round, paramCount: model.paramCount }));
-        failures = [...failures, ...unreachable.map((clientId) => ({ clientId, reason: 'no link to the server (network)' }))];
-        if (results.length >= config.strategy.min_fit_clients) break;
-        if (attempt++ >= config.runtime.retries) {
-          throw new QflError(
-            `round ${round}`,
-            `only ${results.length} of ${fitIns.length} clients returned a usable update (min_fit_clients is ${config.strategy.min_fit_clients}) after ${attempt} attempts; ` +
-              `failures: ${failures.map((f) => `client ${f.clientId}: ${f.reason}`).join('; ')}`,
-          );
-        }
-        o.progress?.log(`round ${round}: ${failures.length} client(s) failed, retrying (${attempt}/${config.runtime.retries})`);
+        ...(clock ? { reachable: (ids: readonly number[]) => clock.reachable([...ids], model.paramCount) } : {}),
+        select: (results, failures, linkWait) => {
+          tFit = performance.now();
+          net = clock
+            ? clock.round(
+                results.map((r) => r.clientId),
+                results.map((r) => r.numExamples * config.local.epochs),
+                model.paramCount,
+                linkWait,
+                failures.filter((f) => f.reason.startsWith('no link')).map((f) => f.clientId),
+              )
+            : undefined;
+          if (net && config.network?.deadline_s !== undefined) {
+            // Semi-asynchronous: updates that missed the deadline join the next
+            // round, weighted by 1 / (1 + staleness); last round's late ones join now.
+            const late = new Set(net.clients.filter((t) => t.late).map((t) => t.client));
+            const arrived = pending.map((p) => ({ ...p, numExamples: p.numExamples / 2 }));
+            pending = results.filter((r) => late.has(r.clientId));
+            results = [...results.filter((r) => !late.has(r.clientId)), ...arrived];
+          }
+          if (clock && secure) secure.syncTo(clock.seconds);
+          return results;
+        },
+        onSampled: (fitIns, unreachable) => {
+          show(0, fitIns.length);
+          for (const id of unreachable) o.monitor?.client?.(round, id, 'dropped', 'no link to the server (network)');
+          for (const ins of fitIns) o.monitor?.client?.(round, ins.clientId, 'training');
+        },
+        onProgress: show,
+        onOutcome: (x) => o.monitor?.client?.(round, x.clientId, x.reason === undefined ? 'done' : 'failed', x.reason),
+        log: (line) => o.progress?.log(line),
+      });
+      const { fitIns, results } = fitted;
+      const failures = [...fitted.failures];
+      const secureStats = fitted.secure;
+      // Waiting for key lengthens the round in simulated time.
+      if (clock && net && secureStats) {
+        clock.seconds += secureStats.keyWaitSeconds;
+        net = { ...net, endS: clock.seconds, keyWaitS: secureStats.keyWaitSeconds };
       }
-      const tFit = performance.now();
-      let net = clock
-        ? clock.round(
-            results.map((r) => r.clientId),
-            results.map((r) => r.numExamples * config.local.epochs),
-            model.paramCount,
-            linkWait,
-            failures.filter((f) => f.reason.startsWith('no link')).map((f) => f.clientId),
-          )
-        : undefined;
-      if (net && config.network?.deadline_s !== undefined) {
-        // Semi-asynchronous: updates that missed the deadline join the next
-        // round, weighted by 1 / (1 + staleness); last round's late ones join now.
-        const late = new Set(net.clients.filter((t) => t.late).map((t) => t.client));
-        const arrived = pending.map((p) => ({ ...p, numExamples: p.numExamples / 2 }));
-        pending = results.filter((r) => late.has(r.clientId));
-        results = [...results.filter((r) => !late.has(r.clientId)), ...arrived];
-      }
-      let secureStats: SecureRoundStats | undefined;
-      let toAggregate = results;
-      if (secure) {
-        // The server only learns the sum of the masked, quantized deltas: one mean result.
-        if (clock) secure.syncTo(clock.seconds);
-        const s = await secure.aggregate(round, results);
-        // Waiting for key lengthens the round in simulated time.
-        if (clock && net) {
-          clock.seconds += s.stats.keyWaitSeconds;
-          net = { ...net, endS: clock.seconds, keyWaitS: s.stats.keyWaitSeconds };
-        }
-        secureStats = s.stats;
-        failures = [...failures, ...s.failures];
-        toAggregate = s.result ? [s.result] : [];
-      }
-      const agg = strategy.aggregateFit(round, params, toAggregate, failures);
+      const agg = fitted.aggregated;
       if (agg) params = agg.params;
       const tAgg = performance.now();
 
@@ -351,13 +329,19 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
               secure: {
                 bits: secureStats.bits,
                 modulusBits: secureStats.modulusBits,
+                degree: secureStats.degree,
+                threshold: secureStats.threshold,
+                attempts: secureStats.attempts,
                 survivors: secureStats.survivors,
                 dropped: secureStats.dropped,
                 keyBits: secureStats.keyBits,
                 keyWaitSeconds: secureStats.keyWaitSeconds,
                 bytesUpPayload: secureStats.bytesUpPayload,
+                clientMs: secureStats.clientMs,
+                serverMs: secureStats.serverMs,
                 bytesUpFloat32: secureStats.bytesUpFloat32,
-                ...(secureStats.dp ? { dp: secureStats.dp } : {}),
+                ...(secureStats.rejected.length > 0 ? { rejected: secureStats.rejected } : {}),
+                ...(wiring?.dp(secureStats.survivors) ? { dp: wiring.dp(secureStats.survivors)! } : {}),
               },
             }
           : {}),
@@ -368,7 +352,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
         metrics: { ...(agg?.metrics ?? {}), ...defenseReport.metrics },
       };
       emit(event);
-      writeCheckpoint(runDir, { version: 1, round, params, strategyState: { strategy: strategy.getState(), defense: defense.getState(), ...(clock ? { networkSeconds: clock.seconds, pending: pending.map((p) => ({ ...p, update: [...p.update] })) } : {}) }, rngState: rng.getState(), elapsedSeconds: elapsed });
+      writeCheckpoint(runDir, { version: 1, round, params, strategyState: { strategy: strategy.getState(), defense: defense.getState(), ...(secure ? { secure: secure.getState() } : {}), ...(clock ? { networkSeconds: clock.seconds, pending: pending.map((p) => ({ ...p, update: [...p.update] })) } : {}) }, rngState: rng.getState(), elapsedSeconds: elapsed });
       o.progress?.log(roundLine(config.name, event, config.federation.rounds));
     }
   } finally {

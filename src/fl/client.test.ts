@@ -1,11 +1,12 @@
+import { l2Norm } from '../util/vectors.js';
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { createOptimizer } from '../models/optim.js';
 import { evaluate as evaluateModel, train } from '../models/train.js';
 import { Rng } from '../util/random.js';
 import { checkParams, evaluate, fit, proximalTerm } from './client.js';
-import type { FitConfig, FitIns } from './messages.js';
-import { createPipeline, l2Norm } from './pipeline.js';
+import type { FitConfig, FitIns } from '../updates/messages.js';
+import { createPipeline } from '../updates/pipeline.js';
 import { createClientApp } from './testing-app.js';
 
 const app = createClientApp({ clients: 3, samplesPerClient: 16, testPerClient: 8 });

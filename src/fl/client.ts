@@ -4,8 +4,8 @@ import { evaluate as evaluateModel, train, type TrainOptions } from '../models/t
 import { fail } from '../util/errors.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import type { ClientApp } from './client-app.js';
-import type { EvaluateIns, EvaluateRes, FitIns, FitRes, Metrics } from './messages.js';
-import { applyClient, type Pipeline } from './pipeline.js';
+import type { EvaluateIns, EvaluateRes, FitIns, FitRes, Metrics } from '../updates/messages.js';
+import { applyClient, type Pipeline } from '../updates/pipeline.js';
 
 /**
  * The client runtime: what one client does with a FitIns or an EvaluateIns.

@@ -1,10 +1,11 @@
+import { l2Norm } from '../util/vectors.js';
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { loadClientApp } from './client-app.js';
 import { fit } from './client.js';
 import { createExecutor, InProcessExecutor, isFailure, PoolExecutor, type Executor } from './executor.js';
-import type { EvaluateIns, Failure, FitConfig, FitIns, FitRes } from './messages.js';
-import { createPipeline, l2Norm } from './pipeline.js';
+import type { EvaluateIns, Failure, FitConfig, FitIns, FitRes } from '../updates/messages.js';
+import { createPipeline } from '../updates/pipeline.js';
 import { createClientApp, testingAppRef, type TestingAppConfig } from './testing-app.js';
 
 const config: FitConfig = { epochs: 2, batchSize: 4, lr: 0.05, proximalMu: 0, optimizer: 'adam', seed: 5 };

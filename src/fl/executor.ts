@@ -3,8 +3,8 @@ import { Piscina } from 'piscina';
 import { fail } from '../util/errors.js';
 import { loadClientApp, type ClientApp, type ClientAppRef } from './client-app.js';
 import { evaluate, fit } from './client.js';
-import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from './messages.js';
-import { createPipeline, isFailure, type Pipeline, type PipelineSpec } from './pipeline.js';
+import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../updates/messages.js';
+import { createPipeline, isFailure, type Pipeline, type PipelineSpec } from '../updates/pipeline.js';
 import type { WorkerInit, WorkerTask } from './worker.js';
 
 export { isFailure };

@@ -1,5 +1,5 @@
 import type { Rng } from '../util/random.js';
-import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes, Metrics } from './messages.js';
+import type { CombinedUpdate, EvaluateIns, EvaluateRes, Failure, FitIns, FitRes, Metrics } from '../updates/messages.js';
 
 /**
  * A strategy decides who trains each round with what instructions and how
@@ -21,6 +21,8 @@ export interface Strategy {
     params: Float64Array,
     results: readonly FitRes[],
     failures: readonly Failure[],
+    /** Set when the pipeline hides single updates: the mean it unmasked, used instead of the results' updates. */
+    combined?: CombinedUpdate,
   ): { params: Float64Array; metrics: Metrics } | undefined;
   /** Clients asked to evaluate the global model after `round` (none: skip). */
   configureEvaluate(round: number, params: Float64Array, clientIds: readonly number[], rng: Rng): EvaluateIns[];

@@ -2,8 +2,8 @@ import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { loadClientApp, type ClientAppRef } from './client-app.js';
 import { evaluate, fit } from './client.js';
-import type { EvaluateIns, EvaluateRes, FitIns, FitRes } from './messages.js';
-import { createPipeline, type Pipeline, type PipelineSpec } from './pipeline.js';
+import type { EvaluateIns, EvaluateRes, FitIns, FitRes } from '../updates/messages.js';
+import { createPipeline, type Pipeline, type PipelineSpec } from '../updates/pipeline.js';
 
 /**
  * The worker-thread side of `PoolExecutor` (a piscina task function). Each

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import type { Dataset } from '../data/dataset.js';
-import type { EvaluateIns, EvaluateRes, FitIns, FitRes, Metrics } from '../fl/messages.js';
+import type { EvaluateIns, EvaluateRes, FitIns, FitRes, Metrics } from '../updates/messages.js';
 import {
   FitConfigSchema,
   InstructionSchema,

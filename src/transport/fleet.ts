@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../fl/messages.js';
+import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../updates/messages.js';
 import { QflError } from '../util/errors.js';
 import { verifySignature, type AllowList } from './auth.js';
 import { challengeMessage, PROTOCOL_VERSION, ranges } from './protocol.js';

@@ -1,10 +1,10 @@
 import { Code, ConnectError, type Client, type Interceptor } from '@connectrpc/connect';
 import type { ExecOptions } from '../fl/executor.js';
-import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../fl/messages.js';
+import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../updates/messages.js';
 import { QflError } from '../util/errors.js';
 import { decodeInstruction, evaluateResult, failureResult, fitResult, WireError } from './codec.js';
 import type { FleetService, Instruction, Result, RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
-import { isFailure } from '../fl/pipeline.js';
+import { isFailure } from '../updates/pipeline.js';
 import { challengeMessage, PROTOCOL_VERSION, ranges, SESSION_HEADER } from './protocol.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createExecutor } from '../fl/executor.js';
-import type { PipelineSpec } from '../fl/pipeline.js';
+import type { PipelineSpec } from '../updates/pipeline.js';
 import { appRef, type AppConfig } from '../experiments/client-app.js';
 import { fail } from '../util/errors.js';
 import type { NodeKey } from './auth.js';

@@ -1,8 +1,8 @@
 import type { Partition } from '../experiments/client-app.js';
 import { clientAppOf, type AppConfig } from '../experiments/client-app.js';
 import { evaluate, fit } from '../fl/client.js';
-import type { EvaluateIns, FitIns } from '../fl/messages.js';
-import { createPipeline, type PipelineSpec } from '../fl/pipeline.js';
+import type { EvaluateIns, FitIns } from '../updates/messages.js';
+import { createPipeline, type PipelineSpec } from '../updates/pipeline.js';
 import { fail } from '../util/errors.js';
 import { decodeDataset } from './codec.js';
 import type { GetPartitionResponse, RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';

@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import type { ExecOptions, Executor } from '../fl/executor.js';
-import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../fl/messages.js';
+import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../updates/messages.js';
 import { fail } from '../util/errors.js';
 import { Fleet, SESSION_HEADER, type FleetOptions } from './fleet.js';
 import { FleetService } from './gen/qfl/fleet/v1/fleet_pb.js';

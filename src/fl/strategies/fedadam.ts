@@ -1,4 +1,4 @@
-import { fedAdamStep } from '../aggregate.js';
+import { fedAdamStep } from '../../updates/aggregate.js';
 import { FedOpt, type AdaptiveStep } from './fedopt.js';
 
 /**

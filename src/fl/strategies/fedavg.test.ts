@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { deriveSeed, Rng } from '../../util/random.js';
-import type { EvaluateRes } from '../messages.js';
+import type { EvaluateRes } from '../../updates/messages.js';
 import { FedAvg } from './fedavg.js';
 import { FedProx } from './fedprox.js';
 import { assertClose, assertQfl, BASE, f64, fitRes, LOCAL } from './testing.js';

@@ -1,7 +1,7 @@
 import { fail } from '../../util/errors.js';
 import { deriveSeed, type Rng } from '../../util/random.js';
-import { addVectors, checkUpdates, weightedAverage, weightedMetrics, type Aggregator } from '../aggregate.js';
-import type { EvaluateIns, EvaluateRes, Failure, FitConfig, FitIns, FitRes, Metrics } from '../messages.js';
+import { addVectors, checkUpdates, weightedAverage, weightedMetrics, type Aggregator } from '../../updates/aggregate.js';
+import type { CombinedUpdate, EvaluateIns, EvaluateRes, Failure, FitConfig, FitIns, FitRes, Metrics } from '../../updates/messages.js';
 import { sampleClients } from '../sampling.js';
 import type { Strategy } from '../strategy.js';
 
@@ -115,8 +115,17 @@ export class FedAvg implements Strategy {
     params: Float64Array,
     results: readonly FitRes[],
     failures: readonly Failure[],
+    combined?: CombinedUpdate,
   ): { params: Float64Array; metrics: Metrics } | undefined {
     if (results.length === 0) return undefined;
+    if (combined) {
+      // The pipeline combined the updates itself (secure aggregation): its mean replaces the aggregator's.
+      checkUpdates([combined.delta], params.length, () => 'combined update');
+      return {
+        params: this.serverStep(round, params, combined.delta),
+        metrics: { ...weightedMetrics(results, ['loss', 'accuracy']), num_clients: results.length, num_failures: failures.length, num_examples: combined.numExamples },
+      };
+    }
     const updates = results.map((r) => r.update);
     const label = (i: number): string => `results[${i}] (client ${results[i]!.clientId}).update`;
     checkUpdates(updates, params.length, label);

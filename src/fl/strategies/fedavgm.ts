@@ -1,4 +1,4 @@
-import { checkMomentumOptions, fedAvgMStep, type MomentumOptions, type MomentumState } from '../aggregate.js';
+import { checkMomentumOptions, fedAvgMStep, type MomentumOptions, type MomentumState } from '../../updates/aggregate.js';
 import { FedAvg, readVector, type FedAvgOptions, type StrategyStateBase } from './fedavg.js';
 
 export interface FedAvgMOptions extends FedAvgOptions {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../util/random.js';
-import type { FitRes } from '../messages.js';
+import type { FitRes } from '../../updates/messages.js';
 import { FedAdam } from './fedadam.js';
 import { FedAvg } from './fedavg.js';
 import { FedAvgM } from './fedavgm.js';

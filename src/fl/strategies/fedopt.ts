@@ -1,5 +1,5 @@
 import { fail } from '../../util/errors.js';
-import { checkAdaptiveOptions, type AdaptiveOptions, type MomentState } from '../aggregate.js';
+import { checkAdaptiveOptions, type AdaptiveOptions, type MomentState } from '../../updates/aggregate.js';
 import { FedAvg, readVector, type FedAvgOptions, type StrategyStateBase } from './fedavg.js';
 
 export interface FedOptOptions extends FedAvgOptions {

@@ -1,4 +1,4 @@
-import { fedYogiStep } from '../aggregate.js';
+import { fedYogiStep } from '../../updates/aggregate.js';
 import { FedOpt, type AdaptiveStep } from './fedopt.js';
 
 /**

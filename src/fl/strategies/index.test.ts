@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../util/random.js';
-import { weightedAverage } from '../aggregate.js';
+import { weightedAverage } from '../../updates/aggregate.js';
 import { createStrategy, FedAdam, FedAvg, FedAvgM, FedProx, FedYogi, type StrategySpec } from './index.js';
 import { assertQfl, f64, fitRes, LOCAL } from './testing.js';
 

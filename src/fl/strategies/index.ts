@@ -1,5 +1,5 @@
 import { fail } from '../../util/errors.js';
-import type { Aggregator } from '../aggregate.js';
+import type { Aggregator } from '../../updates/aggregate.js';
 import type { Strategy } from '../strategy.js';
 import { FedAdam } from './fedadam.js';
 import { FedAvg, type EvaluateFn, type LocalTraining } from './fedavg.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { QflError } from '../../util/errors.js';
-import type { FitRes, Metrics } from '../messages.js';
+import type { FitRes, Metrics } from '../../updates/messages.js';
 import type { LocalTraining } from './fedavg.js';
 
 /** Test helpers for the strategies (not part of the library's public face). */

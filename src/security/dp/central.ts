@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkUpdates, type Aggregator } from '../../fl/aggregate.js';
+import { checkUpdates, type Aggregator } from '../../util/vectors.js';
 import { fail, QflError } from '../../util/errors.js';
 import { deriveSeed, Rng } from '../../util/random.js';
 import { adaptiveClipStep, checkAdaptiveClip, clipUpdates, updateNoiseMultiplier } from './clipping.js';

@@ -1,11 +1,16 @@
 import { fail } from '../../util/errors.js';
 import type { Rng } from '../../util/random.js';
+import { clipL2 } from '../../util/vectors.js';
+import { localDpNoise } from '../dp/local-noise.js';
+import { dequantize, quantize } from '../secagg/quantize.js';
 
 /**
  * The defenses a gradient-inversion experiment measures, as they act on what
- * the attacker sees. They mirror the federation's update pipeline (clip, DP
- * noise, quantize, mask) but live here as plain functions: the security
- * layer does not import the federation engine above it.
+ * the attacker sees. They are the federation's update transforms' own maths
+ * (the security layer does not import the update layer above it): the one L2
+ * clipper (`clipL2`), the local-DP noise of the `local_dp` transform
+ * (`localDpNoise`), the quantizer of secure aggregation (`quantize`), and the
+ * sum that secure aggregation leaves the server.
  *
  * - `dp`: clip the update to L2 norm `clip`, then add N(0, (noiseMultiplier ·
  *   clip)²) to every coordinate (the Gaussian mechanism, applied by each
@@ -53,13 +58,9 @@ export function checkDefense(pipeline: DefensePipeline, field = 'defense'): void
   });
 }
 
-/** A copy of `u` scaled down to L2 norm at most `clip`. */
+/** A copy of `u` scaled down to L2 norm at most `clip` (`clipL2`). */
 export function clipUpdate(u: Float64Array, clip: number): Float64Array {
-  let n2 = 0;
-  for (let i = 0; i < u.length; i++) n2 += u[i]! * u[i]!;
-  const norm = Math.sqrt(n2);
-  const k = norm > clip ? clip / norm : 1;
-  return u.map((v) => v * k);
+  return clipL2(u, clip).out;
 }
 
 /** A copy of `u` with N(0, std²) added to every coordinate. */
@@ -75,9 +76,8 @@ export function quantizeUpdate(u: Float64Array, bits: number): Float64Array {
   let m = 0;
   for (let i = 0; i < u.length; i++) m = Math.max(m, Math.abs(u[i]!));
   if (m === 0) return u.slice();
-  const levels = 2 ** bits - 1;
-  const step = (2 * m) / levels;
-  return u.map((v) => -m + Math.round((v + m) / step) * step);
+  // Secure aggregation's quantizer with the range [-m, m] (m travels with the update).
+  return dequantize(quantize(u, { bits, clip: m, rounding: 'deterministic' }), { bits, clip: m });
 }
 
 /** The per-client part of a pipeline (everything but secure aggregation), applied in order. */
@@ -86,7 +86,7 @@ export function applyClientDefenses(u: Float64Array, pipeline: DefensePipeline, 
   for (const step of pipeline) {
     switch (step.kind) {
       case 'dp':
-        out = addGaussianNoise(clipUpdate(out, step.clip), step.noiseMultiplier * step.clip, rng);
+        out = localDpNoise(out, { clipNorm: step.clip, noiseMultiplier: step.noiseMultiplier }, rng).update;
         break;
       case 'quantize':
         out = quantizeUpdate(out, step.bits);

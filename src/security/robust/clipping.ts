@@ -1,5 +1,6 @@
+import { clipL2 as clipToNorm } from '../../util/vectors.js';
 import { fail } from '../../util/errors.js';
-import { checkInputs, norm2, type Assumption, type RobustResult } from './common.js';
+import { checkInputs, type Assumption, type RobustResult } from './common.js';
 import { coordinateMedian } from './coordinate.js';
 
 /**
@@ -15,15 +16,8 @@ export const NORM_BOUND_ASSUMPTION: Assumption = {
   why: (n, f) => (f < n ? undefined : `f = ${f} leaves no honest client among n = ${n}`),
 };
 
-/** `v * min(1, c / |v|)`, fresh, with the norm before clipping. */
-export function clipToNorm(v: Float64Array, c: number): { readonly out: Float64Array; readonly norm: number; readonly clipped: boolean } {
-  const norm = norm2(v);
-  const clipped = norm > c;
-  const scale = clipped ? c / norm : 1;
-  const out = new Float64Array(v.length);
-  for (let j = 0; j < v.length; j++) out[j] = v[j]! * scale;
-  return { out, norm, clipped };
-}
+/** `v * min(1, c / |v|)`, fresh, with the norm before clipping: the shared L2 clipper. */
+export { clipToNorm };
 
 function checkPositive(field: string, x: number): void {
   if (!(Number.isFinite(x) && x > 0)) fail(field, `must be a finite number > 0, got ${x}`);

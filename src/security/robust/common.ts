@@ -1,4 +1,5 @@
-import { checkUpdates } from '../../fl/aggregate.js';
+import { l2Norm as norm2 } from '../../util/vectors.js';
+import { checkUpdates } from '../../util/vectors.js';
 import { fail } from '../../util/errors.js';
 
 /**
@@ -84,11 +85,7 @@ export function checkInputs(updates: readonly Float64Array[], weights?: ArrayLik
 }
 
 /** Euclidean norm. */
-export function norm2(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  return Math.sqrt(s);
-}
+export { norm2 };
 
 /** Squared Euclidean distance between two vectors of equal length. */
 export function sqDist(a: Float64Array, b: Float64Array): number {

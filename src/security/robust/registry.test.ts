@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { weightedAverage } from '../../fl/aggregate.js';
+import { weightedAverage } from '../../util/vectors.js';
 import { assertClose, assertQfl, colluders, copies, f64, honest } from './fixtures.js';
 import { AGGREGATOR_NAMES, createAggregator, robustMetrics, type AggregatorSpec } from './registry.js';
 

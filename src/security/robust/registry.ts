@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { weightedAverage, type Aggregator } from '../../fl/aggregate.js';
+import { weightedAverage, type Aggregator } from '../../util/vectors.js';
 import { fail } from '../../util/errors.js';
 import { BULYAN_ASSUMPTION, bulyan } from './bulyan.js';
 import { CENTERED_CLIPPING_ASSUMPTION, NORM_BOUND_ASSUMPTION, centeredClipping, normBound } from './clipping.js';

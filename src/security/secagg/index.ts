@@ -9,3 +9,6 @@ export * from './quantize.js';
 export * from './masking.js';
 export * from './protocol.js';
 export * from './distributed-dp.js';
+export * from './shamir.js';
+export * from './graph.js';
+export * from './round.js';

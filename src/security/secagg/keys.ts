@@ -24,6 +24,23 @@ export interface KeySource {
   available(i: number, j: number): number;
 }
 
+/**
+ * Where a deployment's pair keys will come from: a key management entity per
+ * site (ETSI GS QKD 014, `src/transport/kme`). Each client sees only its own
+ * end. Per pair and round, one end (the smaller id: the KME's master SAE)
+ * asks for a fresh key of `roundKeyBitsPerPair` bits and gets its key_ID;
+ * the ID travels to the other end inside the share-keys messages (the server
+ * routes it, learning nothing: an ID is not key); the other end fetches the
+ * same key by ID. `RoundKeyLedger` then carves the slice exactly as in the
+ * simulation, where one `KeySource` serves both ends.
+ */
+export interface PairKeyService {
+  /** A fresh key for the pair (self the master end) and its identifier. */
+  issue(self: number, peer: number, bits: number): Promise<{ readonly key: Uint8Array; readonly keyId: string }>;
+  /** The key the peer was issued under `keyId` (self the slave end); refused if already fetched. */
+  fetch(self: number, peer: number, keyId: string): Promise<Uint8Array>;
+}
+
 /** Produces `bits` fresh key bits for the pair {i, j} (a QKD simulator, or a CSPRNG for tests). */
 export type KeyGenerator = (i: number, j: number, bits: number) => Uint8Array;
 

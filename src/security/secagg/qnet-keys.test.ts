@@ -3,7 +3,8 @@ import test from 'node:test';
 import { KeyPool as QkdKeyPool } from '../../qnet/key-pool.js';
 import type { KeySource } from './keys.js';
 import { maskBits, sumMod } from './masking.js';
-import { roundKeyBitsPerPair, secureAggregate } from './protocol.js';
+import { roundKeyBitsPerPair } from './protocol.js';
+import { secureAggregate } from './round.js';
 import { workingModulus } from './quantize.js';
 
 // The contract with the QKD layer: its key pool is a KeySource, and a round that
@@ -22,5 +23,6 @@ test('a QKD rate-filled key pool drives secure aggregation; a short round waits 
   qkd.advance(Math.max(...qkd.accounts().map((a) => qkd.secondsUntil(a.i, a.j, need))));
   const r = await secureAggregate({ updates: xs, modulus, keys, threshold: 3, dropoutsAfterMasking: [2] });
   assert.deepEqual(r.sum, sumMod([xs[0]!, xs[1]!, xs[3]!], modulus, length));
+  // One slice per pair and round, whoever dropped.
   for (const a of qkd.accounts()) assert.equal(a.usedBits, need);
 });

@@ -53,7 +53,8 @@ export const MAX_CLIENTS = 10_000;
 
 /** The range and width, as the server sends them. */
 export interface QuantizationRange {
-  readonly bits: QuantBits;
+  /** One of QUANT_BITS in the protocol; any integer 1..32 for plain quantization. */
+  readonly bits: QuantBits | number;
   /** Entries are clamped to [-clip, clip]. */
   readonly clip: number;
 }
@@ -68,16 +69,21 @@ export type QuantizeOptions = QuantizationRange &
       }
   );
 
-function checkRange(r: QuantizationRange): number {
-  if (!(QUANT_BITS as readonly number[]).includes(r.bits)) {
-    fail('quantize.bits', `must be one of ${QUANT_BITS.join(', ')}, got ${String(r.bits)}`);
+/**
+ * L for a range. The protocol's widths are QUANT_BITS (`workingModulus`
+ * refuses others); quantize and dequantize themselves take any width 1..32,
+ * so the inversion study's quantization defense is this same quantizer.
+ */
+function checkRange(r: QuantizationRange, strict = false): number {
+  if (strict ? !(QUANT_BITS as readonly number[]).includes(r.bits) : !(Number.isInteger(r.bits) && r.bits >= 1 && r.bits <= 32)) {
+    fail('quantize.bits', strict ? `must be one of ${QUANT_BITS.join(', ')}, got ${String(r.bits)}` : `must be an integer in [1, 32], got ${String(r.bits)}`);
   }
   if (!(Number.isFinite(r.clip) && r.clip > 0)) fail('quantize.clip', `must be a finite number > 0, got ${r.clip}`);
   return 2 ** r.bits - 1;
 }
 
 /** The largest level, L = 2^q - 1. */
-export const levels = (bits: QuantBits): number => 2 ** bits - 1;
+export const levels = (bits: QuantBits | number): number => 2 ** bits - 1;
 
 /** The distance between two neighbouring levels, 2c / (2^q - 1). */
 export function quantizationStep(r: QuantizationRange): number {
@@ -91,7 +97,7 @@ export function quantizationStep(r: QuantizationRange): number {
  * @example workingModulus(8, 4) // { bits: 10, modulus: 1024 }
  */
 export function workingModulus(bits: QuantBits, maxClients: number): { readonly bits: number; readonly modulus: number } {
-  checkRange({ bits, clip: 1 });
+  checkRange({ bits, clip: 1 }, true);
   if (!(Number.isInteger(maxClients) && maxClients >= 1 && maxClients <= MAX_CLIENTS)) {
     fail('maxClients', `must be an integer in 1..${MAX_CLIENTS}, got ${maxClients}`);
   }
@@ -102,7 +108,7 @@ export function workingModulus(bits: QuantBits, maxClients: number): { readonly 
 }
 
 /** How many q-bit updates can be summed modulo `modulus` without wrapping: floor((M - 1) / L). */
-export function maxClientsFor(bits: QuantBits, modulus: number): number {
+export function maxClientsFor(bits: QuantBits | number, modulus: number): number {
   return Math.floor((modulus - 1) / levels(bits));
 }
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { KeyPool } from './keys.js';
 import { addMaskInPlace, pairSign, sumMod } from './masking.js';
-import { addSelfMask, roundKeyBitsPerPair, secureAggregate } from './protocol.js';
+import { addSelfMask, roundKeyBitsPerPair } from './protocol.js';
+import { secureAggregate } from './round.js';
 import { workingModulus } from './quantize.js';
 
 /**

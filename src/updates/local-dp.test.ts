@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { transformDef, type ClientContext, type UpdateTransform } from '../../fl/pipeline.js';
-import { Rng } from '../../util/random.js';
-import { norm2 } from '../robust/common.js';
-import { assertClose, f64 } from '../robust/fixtures.js';
-import { localDpTransform } from '../../fl/pipeline.js';
+import { transformDef, type ClientContext, type UpdateTransform } from './pipeline.js';
+import { Rng } from '../util/random.js';
+import { norm2 } from '../security/robust/common.js';
+import { assertClose, f64 } from '../security/robust/fixtures.js';
+import { localDpTransform } from './pipeline.js';
 
 function build(spec: Record<string, unknown>): UpdateTransform {
   const t = localDpTransform.build({ type: 'local_dp', ...spec }, 'pipeline[0]');

@@ -1,3 +1,4 @@
+import { l2Norm } from '../util/vectors.js';
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { z } from 'zod';
@@ -13,7 +14,6 @@ import {
   finishAggregate,
   hidesSingleUpdates,
   isFailure,
-  l2Norm,
   mustComeLast,
   receiveUpdates,
   registerTransform,
