@@ -31,6 +31,26 @@ function usage(): string {
 
 let command = '';
 
+/** What the system said, as one line naming the path or port: disk full, read-only, no permission, port taken. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EADDRINUSE: 'the port is in use (another process listens there; give another with --port, or 0 for any)',
+  EADDRNOTAVAIL: 'that address is not one of this machine',
+  EMFILE: 'too many open files',
+};
+
+function systemErrorLine(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  const why = typeof e?.code === 'string' ? SYSTEM_ERRORS[e.code] : undefined;
+  if (why === undefined) return undefined;
+  const where = e.path ?? (e.port !== undefined ? `${e.address ?? ''}:${e.port}` : (e.syscall ?? 'qfl'));
+  return `qfl ${command}: ${where}: ${why} (${e.code})`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   command = name ?? '';
@@ -57,6 +77,9 @@ main(process.argv.slice(2)).then(
       // Usage mistakes (unknown option, missing value) from node:util parseArgs.
       console.error(`qfl ${command}: ${err.message}; see 'qfl ${command} --help'`);
       process.exitCode = 2;
-    } else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    } else {
+      const line = systemErrorLine(err);
+      console.error(line ?? (err instanceof Error ? (err.stack ?? err.message) : String(err)));
+    }
   },
 );

@@ -145,6 +145,8 @@ export const RuntimeSchema = z
     client_timeout_s: z.number().positive().default(600),
     /** A round with fewer results than min_fit_clients is retried this many times, then the run stops. */
     retries: z.number().int().min(0).default(1),
+    /** qfl server: seconds a task waits for its client's node to come back (`--node-grace`). */
+    node_grace_s: z.number().min(0).default(10),
   })
   .strict();
 
@@ -185,7 +187,7 @@ export const RunConfigSchema = z
     /** Client-level central DP (DP-FedAvg): clipping, Gaussian noise on the mean, RDP accounting. */
     dp: DpSchema.optional(),
     pipeline: z.array(PipelineStepSchema).default([]),
-    runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
+    runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1, node_grace_s: 10 }),
     sweep: SweepSchema.optional(),
     /** A paper-specific report a sweep writes beside summary.html (`qfal`: qfal.html). */
     report: z.enum(['qfal', 'qunetqfl', 'byzantine', 'dp', 'sagin']).optional(),

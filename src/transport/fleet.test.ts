@@ -140,7 +140,7 @@ test('registration checks client ids, protocol version and the allow-list challe
   writeFileSync(join(dir, 'm.key'), member.privateKeyPem);
   const key = loadNodeKey(join(dir, 'm.key'));
   const stranger = generateNodeKey();
-  const { server, url, logs } = await start({ allowList: AllowList.parse(`m ${member.publicKey}\n`, 'test') });
+  const { server, url, logs } = await start({ allowList: AllowList.parse(`m ${member.publicKey} *\n`, 'test') });
   try {
     const { client } = rpc(url);
     const base = { name: 'm', publicKey: key.publicKey, clientIds: [0], protocolVersion: PROTOCOL_VERSION, kind: 'node' };

@@ -176,8 +176,9 @@ class RemoteExecutor implements Executor {
   readonly kind = 'remote' as const;
   constructor(private readonly fleet: Fleet) {}
 
-  fit(tasks: readonly FitIns[], opts: ExecOptions = {}): Promise<(FitRes | Failure)[]> {
-    return this.run('fit', tasks, opts) as Promise<(FitRes | Failure)[]>;
+  async fit(tasks: readonly FitIns[], opts: ExecOptions = {}): Promise<(FitRes | Failure)[]> {
+    // The norm bound needs the whole round's updates.
+    return this.fleet.screen((await this.run('fit', tasks, opts)) as (FitRes | Failure)[]);
   }
 
   evaluate(tasks: readonly EvaluateIns[], opts: ExecOptions = {}): Promise<(EvaluateRes | Failure)[]> {
