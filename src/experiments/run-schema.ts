@@ -163,7 +163,8 @@ export const SweepSchema = z
 
 export const RunConfigSchema = z
   .object({
-    name: z.string().default('run'),
+    /** Goes into directory names and every report: 1-200 characters. */
+    name: z.string().min(1).max(200).default('run'),
     seed: z.number().int().min(0).default(0),
     data: DataSchema,
     model: ModelSchema,

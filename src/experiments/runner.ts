@@ -25,6 +25,7 @@ import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
 import { validate } from './validate.js';
 import { appendEvent, repairEvents } from './run-files.js';
+import { checkResources, defaultLimits, type ResourceLimits } from './limits.js';
 import { parseEvents } from './report/read.js';
 
 /**
@@ -52,6 +53,8 @@ export interface RunOptions {
   readonly monitor?: RunMonitor;
   /** With resume: continue from the previous checkpoint (one round back), when the latest is corrupt. */
   readonly rollback?: boolean;
+  /** What the config may ask of the machine (limits.ts); default: this machine's. */
+  readonly limits?: ResourceLimits;
 }
 
 export interface RunResult {
@@ -104,6 +107,7 @@ function weighted(results: readonly { numExamples: number; metrics: Record<strin
 
 export async function runFederation(o: RunOptions): Promise<RunResult> {
   const { config, runDir } = o;
+  checkResources(config, o.limits ?? defaultLimits());
   mkdirSync(runDir, { recursive: true });
   const eventsPath = join(runDir, 'events.jsonl');
   const emit = (e: RunEvent) => {

@@ -86,14 +86,20 @@ export interface NormRules {
   readonly action: 'refuse' | 'clip';
 }
 
-export function l2(v: Float64Array): number {
-  // Scaled, so that 1e200-sized entries do not overflow to Infinity.
+/** The L2 norm as max |v_i| times the norm of v / max |v_i|, so that 1e300-sized entries do not overflow. */
+function normParts(v: Float64Array): { readonly max: number; readonly rest: number } {
   let m = 0;
   for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
-  if (m === 0) return 0;
+  if (m === 0) return { max: 0, rest: 0 };
   let s = 0;
   for (let i = 0; i < v.length; i++) s += (v[i]! / m) ** 2;
-  return m * Math.sqrt(s);
+  return { max: m, rest: Math.sqrt(s) };
+}
+
+/** L2 norm (Infinity where it exceeds the float64 range). */
+export function l2(v: Float64Array): number {
+  const p = normParts(v);
+  return p.max * p.rest;
 }
 
 /** The round's norm bound for these norms (Infinity when there are none and no maxNorm). */
@@ -123,8 +129,9 @@ export function screenNorms<R extends { readonly clientId: number; readonly upda
     if (n <= bound) return kept.push(r);
     const what = `update norm ${n.toPrecision(4)} exceeds the round's bound ${bound.toPrecision(4)} (${rules.normMultiple} x the median norm${rules.maxNorm !== undefined ? `, at most ${rules.maxNorm}` : ''})`;
     if (rules.action === 'refuse') return refused.push({ result: r, reason: what });
-    const scale = bound / n;
-    kept.push({ ...r, update: r.update.map((x) => x * scale) });
+    // x * bound / |u|, computed as (x / max) * (bound / rest) so that it holds for norms past 1e308.
+    const { max, rest } = normParts(r.update);
+    kept.push({ ...r, update: r.update.map((x) => (x / max) * (bound / rest)) });
     clipped.push(r.clientId);
     return undefined;
   });

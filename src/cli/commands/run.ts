@@ -10,6 +10,8 @@ import { readRunEvents, summarizeRun, summaryCsv, summaryRow, writeRunReport, wr
 import { RunConfigSchema, type RunConfig } from '../../experiments/run-schema.js';
 import { configYaml, runFederation } from '../../experiments/runner.js';
 import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
+import { checkResources, type ResourceLimits } from '../../experiments/limits.js';
+import { LIMIT_HELP, LIMIT_OPTIONS, limitArgs, limitsOf } from '../limit-flags.js';
 import { writePaperReport } from '../../experiments/papers/index.js';
 import type { Dashboard } from '../../ui/dashboard-server.js';
 import { fail } from '../../util/errors.js';
@@ -32,6 +34,9 @@ options:
   --out DIR          run (or sweep) directory; default runs/NAME-TIMESTAMP
                      for a run, runs/NAME for a sweep
   --resume RUN_DIR   continue a run from its last complete round
+  --rollback         with --resume: continue from the previous checkpoint (one
+                     round back) when the latest one is corrupt
+${LIMIT_HELP}
   --rounds N         override federation.rounds
   --workers N        override runtime.workers (0: clients in this thread)
   --quiet            no progress output (the dashboard's address is still printed)
@@ -49,6 +54,8 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       out: { type: 'string' },
       resume: { type: 'string' },
+      rollback: { type: 'boolean' },
+      ...LIMIT_OPTIONS,
       rounds: { type: 'string' },
       workers: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -65,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) fail('CONFIG', 'give exactly one config file: qfl run CONFIG.yaml');
   let config = readConfig(positionals[0]!, RunConfigSchema);
   config = applyOverrides(config, values.rounds, values.workers);
+  const limits = limitsOf(values);
   const uiPort = parsePort('--ui-port', values['ui-port']);
   const ui: UiOptions | undefined = values['no-ui']
     ? undefined
@@ -72,10 +80,11 @@ export async function run(argv: string[]): Promise<number> {
 
   if (config.sweep) {
     if (values.resume) fail('--resume', 'a sweep resumes by itself: run the same command again');
-    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false, ui);
+    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false, ui, limits, limitArgs(values));
   }
   const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
   if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
+  if (values.rollback && !values.resume) fail('--rollback', 'only goes with --resume RUN_DIR');
   const progress = createProgress(process.stderr, values.quiet ?? false);
   progress.log(`run directory: ${runDir}`);
   const dashboard = ui && (await startUi({ runDir, live: true, ...ui }));
@@ -87,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   let result;
   try {
-    result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, ...(dashboard ? { monitor: dashboard.monitor } : {}) });
+    result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, progress, ...(dashboard ? { monitor: dashboard.monitor } : {}) });
   } finally {
     // The page is told the run is over, and the server stops so the process can exit.
     await dashboard?.close();
@@ -130,19 +139,21 @@ const isComplete = (dir: string) => existsSync(join(dir, 'events.jsonl')) && sum
  * each with in-process clients), skipping points that already finished and
  * resuming points that stopped half way.
  */
-async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean, ui: UiOptions | undefined): Promise<number> {
-  const points = expandSweep(config);
+async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean, ui: UiOptions | undefined, limits: ResourceLimits, passLimits: readonly string[]): Promise<number> {
+  const points = expandSweep(config, limits);
+  // Every point is checked here, before any process starts.
+  for (const p of points) checkResources({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }, limits);
   mkdirSync(sweepDir, { recursive: true });
   // One dashboard on the sweep's directory lists its points as they run; the points run without their own.
   const dashboard = ui && (await startUi({ runDir: sweepDir, ...ui }));
   try {
-    return await sweepPoints(config, sweepDir, points, quiet);
+    return await sweepPoints(config, sweepDir, points, quiet, passLimits);
   } finally {
     await dashboard?.close();
   }
 }
 
-async function sweepPoints(config: RunConfig, sweepDir: string, points: SweepPointConfig[], quiet: boolean): Promise<number> {
+async function sweepPoints(config: RunConfig, sweepDir: string, points: SweepPointConfig[], quiet: boolean, passLimits: readonly string[]): Promise<number> {
   // The sweep's own resolved config, so that `qfl report` can redo its paper report.
   writeFileSync(join(sweepDir, 'sweep.yaml'), configYaml(config));
   const parallel = config.sweep?.parallel ?? availableParallelism();
@@ -167,7 +178,7 @@ async function sweepPoints(config: RunConfig, sweepDir: string, points: SweepPoi
     const cfgPath = join(dir, 'point.yaml');
     writeFileSync(cfgPath, configYaml({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }));
     const resume = existsSync(join(dir, 'checkpoint.json'));
-    const args = [cli, 'run', cfgPath, '--quiet', '--no-ui', ...(resume ? ['--resume', dir] : ['--out', dir])];
+    const args = [cli, 'run', cfgPath, '--quiet', '--no-ui', ...passLimits, ...(resume ? ['--resume', dir] : ['--out', dir])];
     const code = await new Promise<number>((done) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       children.add(child);

@@ -10,6 +10,8 @@ import { appConfigOf, checkResumable, configYaml, runFederation } from '../../ex
 import { appendEvent } from '../../experiments/run-files.js';
 import { readCheckpoint } from '../../fl/checkpoint.js';
 import { DEFAULT_NORM_MULTIPLE } from '../../transport/plausibility.js';
+import { checkResources } from '../../experiments/limits.js';
+import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from '../limit-flags.js';
 import { createClientApp } from '../../experiments/client-app.js';
 import { fail } from '../../util/errors.js';
 import { AllowList } from '../../transport/auth.js';
@@ -56,6 +58,7 @@ options:
                          sizes, only lie in 1..(training set size)
   --rollback             with --resume: continue from the previous checkpoint
                          when the latest one is corrupt
+${LIMIT_HELP}
   --max-message-mb MB    largest message in either direction (default: 64, or
                          4 models' worth if larger)
   --serve-partitions     send each node its clients' partitions of the config's
@@ -104,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       'on-large-update': { type: 'string' },
       'node-data': { type: 'boolean' },
       rollback: { type: 'boolean' },
+      ...LIMIT_OPTIONS,
       'ui-allowed-hosts': { type: 'string' },
       'max-message-mb': { type: 'string' },
       'serve-partitions': { type: 'boolean' },
@@ -147,6 +151,8 @@ export async function run(argv: string[]): Promise<number> {
   if (onLarge !== 'refuse' && onLarge !== 'clip') fail('--on-large-update', `must be refuse or clip, got '${onLarge}'`);
   if (values.rollback && !values.resume) fail('--rollback', 'only goes with --resume RUN_DIR');
 
+  const limits = limitsOf(values);
+  checkResources(config, limits);
   const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
   if (values.resume) {
     // Before listening: a wrong config or a corrupt checkpoint is found now, not after the nodes came.
@@ -218,7 +224,7 @@ export async function run(argv: string[]): Promise<number> {
     const clientIds = Array.from({ length: app.numClients }, (_, i) => i);
     progress.log(`waiting up to ${waitTimeout} s for nodes to host clients 0..${app.numClients - 1}`);
     await server.fleet.waitForClients(clientIds, waitTimeout, stop.signal);
-    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, progress, executor: server.executor(), ...(ui ? { monitor: ui } : {}) });
+    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, progress, executor: server.executor(), ...(ui ? { monitor: ui } : {}) });
     await server.finish();
     const report = await writeRunReport(runDir);
     const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
