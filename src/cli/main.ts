@@ -6,6 +6,7 @@
  * (2 for usage errors: unknown options, missing values).
  */
 import { QflError } from '../util/errors.js';
+import { systemErrorLine } from './system-errors.js';
 
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
@@ -30,26 +31,6 @@ function usage(): string {
 }
 
 let command = '';
-
-/** What the system said, as one line naming the path or port: disk full, read-only, no permission, port taken. */
-const SYSTEM_ERRORS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EADDRINUSE: 'the port is in use (another process listens there; give another with --port, or 0 for any)',
-  EADDRNOTAVAIL: 'that address is not one of this machine',
-  EMFILE: 'too many open files',
-};
-
-function systemErrorLine(err: unknown): string | undefined {
-  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-  const why = typeof e?.code === 'string' ? SYSTEM_ERRORS[e.code] : undefined;
-  if (why === undefined) return undefined;
-  const where = e.path ?? (e.port !== undefined ? `${e.address ?? ''}:${e.port}` : (e.syscall ?? 'qfl'));
-  return `qfl ${command}: ${where}: ${why} (${e.code})`;
-}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -78,7 +59,7 @@ main(process.argv.slice(2)).then(
       console.error(`qfl ${command}: ${err.message}; see 'qfl ${command} --help'`);
       process.exitCode = 2;
     } else {
-      const line = systemErrorLine(err);
+      const line = systemErrorLine(err, command);
       console.error(line ?? (err instanceof Error ? (err.stack ?? err.message) : String(err)));
     }
   },
