@@ -101,6 +101,7 @@ export class Fleet {
   private readonly challenges = new Map<string, { challenge: Uint8Array; expires: number }>();
   private readonly pending = new Map<string, PendingTask>();
   private readonly sweeper: NodeJS.Timeout;
+  private sweepQueued = false;
   private nextTask = 0;
   private nextNode = 0;
   private finished = false;
@@ -110,7 +111,7 @@ export class Fleet {
 
   constructor(private readonly o: FleetOptions) {
     this.run = create(RunInfoSchema, o.run);
-    this.sweeper = setInterval(() => this.dropSilent(), Math.max(100, Math.min(1000, (o.silenceTimeoutS * 1000) / 4)));
+    this.sweeper = setInterval(() => this.sweep(), Math.max(100, Math.min(1000, (o.silenceTimeoutS * 1000) / 4)));
     this.sweeper.unref();
   }
 
@@ -456,6 +457,22 @@ export class Fleet {
   private refuse(code: Code, message: string): ConnectError {
     this.o.log(`refused: ${message}`);
     return new ConnectError(message, code);
+  }
+
+  /**
+   * The timer's sweep judges silence only in the event loop's check phase
+   * (setImmediate), after its poll phase has read the calls waiting on the
+   * sockets: when this process was blocked (aggregation, central evaluation,
+   * a loaded machine), the timers fire late, before the nodes' calls of that
+   * time are read, and judging then would drop healthy nodes.
+   */
+  private sweep(): void {
+    if (this.sweepQueued) return;
+    this.sweepQueued = true;
+    setImmediate(() => {
+      this.sweepQueued = false;
+      if (!this.closed) this.dropSilent();
+    });
   }
 
   private dropSilent(): void {

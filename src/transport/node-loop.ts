@@ -120,8 +120,10 @@ export async function runNodeLoop(o: NodeLoopOptions): Promise<NodeSummary> {
     } else o.log(`registered again as ${r.nodeId}`);
     clearInterval(heartbeat);
     const every = Math.max(0.2, r.heartbeatIntervalS) * 1000;
+    // A deadline of one interval would abort heartbeats on a loaded machine before they reach the
+    // server; they may overlap instead (one HTTP/2 connection carries them all).
     heartbeat = setInterval(() => {
-      client.heartbeat({}, { timeoutMs: every }).catch(() => undefined); // failures show in the next pull
+      client.heartbeat({}, { timeoutMs: Math.max(5000, 5 * every) }).catch(() => undefined); // failures show in the next pull
     }, every);
   };
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import test, { after } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
@@ -202,6 +203,41 @@ test('a result the codec cannot read is refused as before, and reported', async 
     assert.equal(acks[0]!.accepted, false);
     assert.ok(isFailure((await outcomes)[0]!));
     assert.match(refusals[0]!.reason, /invalid result/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a server whose event loop was blocked does not drop the healthy nodes whose calls were queued meanwhile', async () => {
+  const { server, url, logs } = await startFleet({ silenceTimeoutS: 0.5 });
+  try {
+    const node = nodeRpc(url);
+    const { sessionToken } = await node.join([0]);
+    // A node's call that arrives while the server is busy is read only in the event loop's poll
+    // phase, after the timers that fire late at the block's end: a socket plays that call.
+    const wire = createServer((s) => s.on('data', () => server.fleet.session(sessionToken)));
+    await new Promise<void>((r) => wire.listen(0, '127.0.0.1', () => r()));
+    const sock = connect((wire.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    await new Promise((r) => setTimeout(r, 100));
+    sock.write('heartbeat');
+    const until = Date.now() + 1200;
+    while (Date.now() < until); // the server busy (central evaluation on a loaded machine)
+    await new Promise((r) => setTimeout(r, 50));
+    sock.destroy();
+    wire.close();
+    assert.ok(!logs.some((l) => /dropped/.test(l)), logs.join('\n'));
+    assert.equal(server.fleet.list().length, 1);
+    // A node that really stays silent is still dropped.
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (server.fleet.list().length === 0) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    assert.ok(logs.some((l) => /went silent/.test(l)));
   } finally {
     await server.close();
   }
