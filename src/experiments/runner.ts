@@ -26,6 +26,7 @@ import { RunConfigSchema, type RunConfig } from './run-schema.js';
 import { validate } from './validate.js';
 import { appendEvent, repairEvents } from './run-files.js';
 import { checkResources, defaultLimits, type ResourceLimits } from './limits.js';
+import { checkByzantineBudget } from './byzantine-budget.js';
 import { parseEvents } from './report/read.js';
 
 /**
@@ -55,6 +56,8 @@ export interface RunOptions {
   readonly rollback?: boolean;
   /** What the config may ask of the machine (limits.ts); default: this machine's. */
   readonly limits?: ResourceLimits;
+  /** Run a robust aggregator against more attackers than it tolerates (byzantine-budget.ts), with a warning. */
+  readonly allowUnsafe?: boolean;
 }
 
 export interface RunResult {
@@ -108,6 +111,7 @@ function weighted(results: readonly { numExamples: number; metrics: Record<strin
 export async function runFederation(o: RunOptions): Promise<RunResult> {
   const { config, runDir } = o;
   checkResources(config, o.limits ?? defaultLimits());
+  checkByzantineBudget(config, { allowUnsafe: o.allowUnsafe ?? false, warn: (l) => o.progress?.log(l) });
   mkdirSync(runDir, { recursive: true });
   const eventsPath = join(runDir, 'events.jsonl');
   const emit = (e: RunEvent) => {

@@ -11,6 +11,7 @@ import { RunConfigSchema, type RunConfig } from '../../experiments/run-schema.js
 import { configYaml, runFederation } from '../../experiments/runner.js';
 import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
 import { checkResources, type ResourceLimits } from '../../experiments/limits.js';
+import { checkByzantineBudget } from '../../experiments/byzantine-budget.js';
 import { LIMIT_HELP, LIMIT_OPTIONS, limitArgs, limitsOf } from '../limit-flags.js';
 import { writePaperReport } from '../../experiments/papers/index.js';
 import type { Dashboard } from '../../ui/dashboard-server.js';
@@ -37,6 +38,8 @@ options:
   --rollback         with --resume: continue from the previous checkpoint (one
                      round back) when the latest one is corrupt
 ${LIMIT_HELP}
+  --allow-unsafe     run a robust aggregator against more attackers (config
+                     attacks) than its f tolerates, with a warning, instead of refusing
   --rounds N         override federation.rounds
   --workers N        override runtime.workers (0: clients in this thread)
   --quiet            no progress output (the dashboard's address is still printed)
@@ -56,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'string' },
       rollback: { type: 'boolean' },
       ...LIMIT_OPTIONS,
+      'allow-unsafe': { type: 'boolean' },
       rounds: { type: 'string' },
       workers: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -80,7 +84,8 @@ export async function run(argv: string[]): Promise<number> {
 
   if (config.sweep) {
     if (values.resume) fail('--resume', 'a sweep resumes by itself: run the same command again');
-    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false, ui, limits, limitArgs(values));
+    const unsafe = values['allow-unsafe'] ?? false;
+    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false, ui, limits, [...limitArgs(values), ...(unsafe ? ['--allow-unsafe'] : [])], unsafe);
   }
   const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
   if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
@@ -96,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   let result;
   try {
-    result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, progress, ...(dashboard ? { monitor: dashboard.monitor } : {}) });
+    result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, allowUnsafe: values['allow-unsafe'] ?? false, progress, ...(dashboard ? { monitor: dashboard.monitor } : {}) });
   } finally {
     // The page is told the run is over, and the server stops so the process can exit.
     await dashboard?.close();
@@ -139,10 +144,13 @@ const isComplete = (dir: string) => existsSync(join(dir, 'events.jsonl')) && sum
  * each with in-process clients), skipping points that already finished and
  * resuming points that stopped half way.
  */
-async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean, ui: UiOptions | undefined, limits: ResourceLimits, passLimits: readonly string[]): Promise<number> {
+async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean, ui: UiOptions | undefined, limits: ResourceLimits, passLimits: readonly string[], allowUnsafe: boolean): Promise<number> {
   const points = expandSweep(config, limits);
   // Every point is checked here, before any process starts.
-  for (const p of points) checkResources({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }, limits);
+  for (const p of points) {
+    checkResources({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }, limits);
+    checkByzantineBudget(p.config, { allowUnsafe, warn: (l) => quiet || process.stderr.write(`  ${p.label}: ${l}\n`) });
+  }
   mkdirSync(sweepDir, { recursive: true });
   // One dashboard on the sweep's directory lists its points as they run; the points run without their own.
   const dashboard = ui && (await startUi({ runDir: sweepDir, ...ui }));

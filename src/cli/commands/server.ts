@@ -11,6 +11,7 @@ import { appendEvent } from '../../experiments/run-files.js';
 import { readCheckpoint } from '../../fl/checkpoint.js';
 import { DEFAULT_NORM_MULTIPLE } from '../../transport/plausibility.js';
 import { checkResources } from '../../experiments/limits.js';
+import { checkByzantineBudget } from '../../experiments/byzantine-budget.js';
 import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from '../limit-flags.js';
 import { createClientApp } from '../../experiments/client-app.js';
 import { fail } from '../../util/errors.js';
@@ -59,6 +60,8 @@ options:
   --rollback             with --resume: continue from the previous checkpoint
                          when the latest one is corrupt
 ${LIMIT_HELP}
+  --allow-unsafe         run a robust aggregator against more attackers than its f
+                         tolerates, with a warning, instead of refusing
   --max-message-mb MB    largest message in either direction (default: 64, or
                          4 models' worth if larger)
   --serve-partitions     send each node its clients' partitions of the config's
@@ -108,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
       'node-data': { type: 'boolean' },
       rollback: { type: 'boolean' },
       ...LIMIT_OPTIONS,
+      'allow-unsafe': { type: 'boolean' },
       'ui-allowed-hosts': { type: 'string' },
       'max-message-mb': { type: 'string' },
       'serve-partitions': { type: 'boolean' },
@@ -153,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const limits = limitsOf(values);
   checkResources(config, limits);
+  checkByzantineBudget(config, { allowUnsafe: values['allow-unsafe'] ?? false, warn: (l) => process.stderr.write(`${l}\n`) });
   const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
   if (values.resume) {
     // Before listening: a wrong config or a corrupt checkpoint is found now, not after the nodes came.
@@ -224,7 +229,7 @@ export async function run(argv: string[]): Promise<number> {
     const clientIds = Array.from({ length: app.numClients }, (_, i) => i);
     progress.log(`waiting up to ${waitTimeout} s for nodes to host clients 0..${app.numClients - 1}`);
     await server.fleet.waitForClients(clientIds, waitTimeout, stop.signal);
-    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, progress, executor: server.executor(), ...(ui ? { monitor: ui } : {}) });
+    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, allowUnsafe: values['allow-unsafe'] ?? false, progress, executor: server.executor(), ...(ui ? { monitor: ui } : {}) });
     await server.finish();
     const report = await writeRunReport(runDir);
     const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
