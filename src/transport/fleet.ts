@@ -92,6 +92,8 @@ export interface Refusal {
 }
 
 const CHALLENGE_TTL_MS = 60_000;
+/** A silence judgement delayed longer than this (a blocked event loop) first lets the loop read its sockets. */
+const JUDGE_LAG_MS = 250;
 
 export class Fleet {
   readonly run: RunInfo;
@@ -111,7 +113,17 @@ export class Fleet {
 
   constructor(private readonly o: FleetOptions) {
     this.run = create(RunInfoSchema, o.run);
-    this.sweeper = setInterval(() => this.sweep(), Math.max(100, Math.min(1000, (o.silenceTimeoutS * 1000) / 4)));
+    const every = Math.max(100, Math.min(1000, (o.silenceTimeoutS * 1000) / 4));
+    let tick = Date.now();
+    this.sweeper = setInterval(() => {
+      // A tick this late means the server itself was blocked that long: nodes could not be heard
+      // (even their registration answers waited), so that time does not count as their silence.
+      const now = Date.now();
+      const stalled = now - tick - every;
+      tick = now;
+      if (stalled > 50) for (const n of this.nodes.values()) n.lastSeen = Math.min(now, n.lastSeen + stalled);
+      this.sweep();
+    }, every);
     this.sweeper.unref();
   }
 
@@ -196,6 +208,12 @@ export class Fleet {
     if (!s) throw new ConnectError('unknown session: register (again) with RegisterNode', Code.Unauthenticated);
     s.lastSeen = Date.now();
     return s;
+  }
+
+  /** Marks the node behind `token` as heard from now (any call's headers); unknown tokens are ignored. */
+  touch(token: string): void {
+    const s = this.byToken.get(token);
+    if (s) s.lastSeen = Date.now();
   }
 
   heartbeat(_node: NodeSession): { round: number; runFinished: boolean } {
@@ -461,24 +479,35 @@ export class Fleet {
 
   /**
    * The timer's sweep judges silence only in the event loop's check phase
-   * (setImmediate), after its poll phase has read the calls waiting on the
-   * sockets: when this process was blocked (aggregation, central evaluation,
-   * a loaded machine), the timers fire late, before the nodes' calls of that
-   * time are read, and judging then would drop healthy nodes.
+   * (setImmediate), right after a poll phase has read the calls waiting on
+   * the sockets. When this process was blocked (aggregation and central
+   * evaluation run in a result's callback; a loaded machine), the nodes'
+   * calls of that time are still unread: a judgement that finds itself
+   * queued for longer than JUDGE_LAG_MS waits one more turn of the loop,
+   * so the backlog is read first; and the time a late timer shows the
+   * server was blocked is credited to every node. Healthy nodes are not
+   * dropped for the server's own delay.
    */
   private sweep(): void {
     if (this.sweepQueued) return;
     this.sweepQueued = true;
+    this.judgeSoon();
+  }
+
+  private judgeSoon(): void {
+    const queued = Date.now();
     setImmediate(() => {
+      if (this.closed) return;
+      if (Date.now() - queued > JUDGE_LAG_MS) return this.judgeSoon();
       this.sweepQueued = false;
-      if (!this.closed) this.dropSilent();
+      this.dropSilent();
     });
   }
 
   private dropSilent(): void {
     const limit = Date.now() - this.o.silenceTimeoutS * 1000;
     for (const n of [...this.nodes.values()]) {
-      if (n.lastSeen < limit) this.drop(n, `went silent (no call for ${this.o.silenceTimeoutS} s)`);
+      if (n.lastSeen < limit) this.drop(n, `went silent (no call for ${((Date.now() - n.lastSeen) / 1000).toFixed(1)} s; the limit is ${this.o.silenceTimeoutS} s)`);
     }
   }
 
