@@ -6,6 +6,7 @@
  * (2 for usage errors: unknown options, missing values).
  */
 import { QflError } from '../util/errors.js';
+import { systemErrorLine } from './system-errors.js';
 
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
@@ -58,6 +59,9 @@ main(process.argv.slice(2)).then(
       // Usage mistakes (unknown option, missing value) from node:util parseArgs.
       console.error(`qfl ${command}: ${err.message}; see 'qfl ${command} --help'`);
       process.exitCode = 2;
-    } else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    } else {
+      const line = systemErrorLine(err, command);
+      console.error(line ?? (err instanceof Error ? (err.stack ?? err.message) : String(err)));
+    }
   },
 );

@@ -103,7 +103,18 @@ export interface EndEvent {
   readonly final?: { readonly loss: number; readonly accuracy: number };
 }
 
-export type RunEvent = StartEvent | RoundEvent | EndEvent;
+/** A node's result the server refused as implausible or invalid (`qfl server`; plausibility.ts). */
+export interface RefusalEvent {
+  readonly type: 'refusal';
+  readonly time: string;
+  readonly round: number;
+  readonly node: string;
+  readonly clientId: number;
+  readonly kind: 'fit' | 'evaluate';
+  readonly reason: string;
+}
+
+export type RunEvent = StartEvent | RoundEvent | EndEvent | RefusalEvent;
 
 /** Live status of one client in the round in progress (the dashboard's per-client view; not written to events.jsonl). */
 export type ClientStatus = 'training' | 'done' | 'failed' | 'dropped';

@@ -174,6 +174,8 @@ export const RuntimeSchema = z
      * (the last value repeats), e.g. [120, 60] for a slow first round (fl/round-timeout.ts).
      */
     round_timeout_s: z.union([z.number().positive(), z.array(z.number().positive()).min(1)]).optional(),
+    /** qfl server: seconds a task waits for its client's node to come back (`--node-grace`). */
+    node_grace_s: z.number().min(0).default(10),
   })
   .strict();
 
@@ -190,7 +192,8 @@ export const SweepSchema = z
 
 export const RunConfigSchema = z
   .object({
-    name: z.string().default('run'),
+    /** Goes into directory names and every report: 1-200 characters. */
+    name: z.string().min(1).max(200).default('run'),
     seed: z.number().int().min(0).default(0),
     data: DataSchema,
     model: ModelSchema,
@@ -214,7 +217,7 @@ export const RunConfigSchema = z
     /** Client-level central DP (DP-FedAvg): clipping, Gaussian noise on the mean, RDP accounting. */
     dp: DpSchema.optional(),
     pipeline: z.array(PipelineStepSchema).default([]),
-    runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1 }),
+    runtime: RuntimeSchema.default({ workers: 'auto', client_timeout_s: 600, retries: 1, node_grace_s: 10 }),
     sweep: SweepSchema.optional(),
     /** TensorBoard event files and MLflow (experiments/tracking). */
     tracking: TrackingSchema.optional(),

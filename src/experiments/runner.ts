@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { readCheckpoint, writeCheckpoint } from '../fl/checkpoint.js';
+import { readCheckpoint, removeTempFiles, writeCheckpoint } from '../fl/checkpoint.js';
 import { createExecutor, type Executor } from '../fl/executor.js';
 import { withRoundTimeout } from '../fl/round-timeout.js';
 import type { EvaluateRes, FitRes } from '../updates/messages.js';
@@ -25,6 +25,10 @@ import type { EndEvent, RobustResult, RoundEvent, RunEvent, RunMonitor, StartEve
 import type { Progress } from './progress.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
 import { validate } from './validate.js';
+import { appendEvent, repairEvents } from './run-files.js';
+import { checkResources, defaultLimits, type ResourceLimits } from './limits.js';
+import { checkByzantineBudget } from './byzantine-budget.js';
+import { parseEvents } from './report/read.js';
 
 /**
  * The simulation server: runs a federated config round by round. After every
@@ -49,6 +53,12 @@ export interface RunOptions {
   readonly executor?: Executor;
   /** Live view of the run (the dashboard). */
   readonly monitor?: RunMonitor;
+  /** With resume: continue from the previous checkpoint (one round back), when the latest is corrupt. */
+  readonly rollback?: boolean;
+  /** What the config may ask of the machine (limits.ts); default: this machine's. */
+  readonly limits?: ResourceLimits;
+  /** Run a robust aggregator against more attackers than it tolerates (byzantine-budget.ts), with a warning. */
+  readonly allowUnsafe?: boolean;
 }
 
 export interface RunResult {
@@ -75,12 +85,13 @@ export function configYaml(c: RunConfig): string {
   return stringify(c);
 }
 
-function checkResumable(runDir: string, config: RunConfig): void {
+/** Refuses to resume `runDir` with a config other than its own (beyond the runtime section). */
+export function checkResumable(runDir: string, config: RunConfig): void {
   const path = join(runDir, 'config.yaml');
   if (!existsSync(path)) fail('--resume', `${runDir} has no config.yaml: is it a run directory?`);
   const stored = validate(RunConfigSchema, parse(readFileSync(path, 'utf8')), path);
   // Everything but the runtime and tracking sections (workers, timeouts, where metrics go) must match the run's own config.
-  const fixed = ({ tracking: _t, ...c }: RunConfig) => configYaml({ ...c, runtime: { workers: 0, client_timeout_s: 1, retries: 0 } });
+  const fixed = ({ tracking: _t, ...c }: RunConfig) => configYaml({ ...c, runtime: { workers: 0, client_timeout_s: 1, retries: 0, node_grace_s: 0 } });
   if (fixed(stored) !== fixed(config)) {
     fail('--resume', `the config differs from ${path} beyond its runtime section; resume with the run's own config`);
   }
@@ -100,16 +111,24 @@ function weighted(results: readonly { numExamples: number; metrics: Record<strin
 
 export async function runFederation(o: RunOptions): Promise<RunResult> {
   const { config, runDir } = o;
+  checkResources(config, o.limits ?? defaultLimits());
+  checkByzantineBudget(config, { allowUnsafe: o.allowUnsafe ?? false, warn: (l) => o.progress?.log(l) });
   mkdirSync(runDir, { recursive: true });
   const eventsPath = join(runDir, 'events.jsonl');
   const emit = (e: RunEvent) => {
-    appendFileSync(eventsPath, JSON.stringify(e) + '\n');
+    appendEvent(eventsPath, e);
     o.monitor?.event?.(e);
   };
 
-  const checkpoint = o.resume ? readCheckpoint(runDir) : undefined;
+  // Leftovers of writes a kill interrupted: temp files, and a torn last event line.
+  for (const f of removeTempFiles(runDir)) o.progress?.log(`removed ${join(runDir, f)} (left by an interrupted write)`);
   if (o.resume) checkResumable(runDir, config);
-  else writeFileSync(join(runDir, 'config.yaml'), configYaml(config));
+  const checkpoint = o.resume ? readCheckpoint(runDir, { rollback: o.rollback ?? false }) : undefined;
+  if (o.resume) {
+    const repaired = repairEvents(eventsPath);
+    if (repaired) o.progress?.log(`${eventsPath}: ${repaired}`);
+  } else writeFileSync(join(runDir, 'config.yaml'), configYaml(config));
+  if (checkpoint && checkpoint.round >= config.federation.rounds) return finishedRun(runDir, eventsPath, checkpoint, emit, o);
 
   const app = createClientApp(appConfigOf(config));
   const model = app.model();
@@ -154,6 +173,7 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
     if (checkpoint.params.length !== model.paramCount) fail('--resume', `checkpoint has ${checkpoint.params.length} parameters, the model ${model.paramCount}`);
     params = checkpoint.params;
     const saved = checkpoint.strategyState as { strategy: unknown; defense?: unknown; secure?: unknown };
+    if (!('strategy' in saved)) fail('--resume', `${join(runDir, 'checkpoint.json')}: strategyState has no 'strategy' entry; it was not written by qfl run`);
     strategy.setState(saved.strategy);
     defense.setState(saved.defense);
     // Key consumption continues where it stopped: no pad slice is used twice across resumes.
@@ -363,6 +383,21 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
   const end: EndEvent = { type: 'end', time: now(), rounds: done, seconds: elapsed, ...(last ? { final: last } : {}) };
   if (!stopped) emit(end);
   return { runDir, rounds: done, params, ...(last ? { final: last } : {}), stopped };
+}
+
+/**
+ * A resumed run whose checkpoint is already past its last round: nothing is
+ * run again. The end event is written only if the kill came before it.
+ */
+function finishedRun(runDir: string, eventsPath: string, checkpoint: { round: number; params: Float64Array; elapsedSeconds: number }, emit: (e: RunEvent) => void, o: RunOptions): RunResult {
+  const log = existsSync(eventsPath) ? parseEvents(readFileSync(eventsPath, 'utf8')) : undefined;
+  const lastRound = log?.rounds[log.rounds.length - 1];
+  const fromRound = lastRound?.central ?? (lastRound?.evaluate ? { loss: lastRound.evaluate.loss, accuracy: lastRound.evaluate.accuracy } : undefined);
+  const final = log?.end?.final ?? fromRound;
+  if (log?.end === undefined) emit({ type: 'end', time: now(), rounds: checkpoint.round, seconds: checkpoint.elapsedSeconds, ...(final ? { final } : {}) });
+  o.progress?.log(`${runDir}: already finished (${checkpoint.round} rounds); nothing to resume`);
+  o.progress?.done();
+  return { runDir, rounds: checkpoint.round, params: checkpoint.params, ...(final ? { final } : {}), stopped: false };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { fail } from '../util/errors.js';
 import { RunConfigSchema, type RunConfig } from './run-schema.js';
 import { validate } from './validate.js';
+import { checkSweepSize, type ResourceLimits } from './limits.js';
 
 /**
  * Sweeps: a `sweep:` block names a grid over dotted config keys and optional
@@ -36,9 +37,10 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
 const safe = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/[^A-Za-z0-9._=-]+/g, '_');
 
 /** Every point of a config's sweep (one point, the config itself, when it has none). */
-export function expandSweep(config: RunConfig): SweepPointConfig[] {
+export function expandSweep(config: RunConfig, limits?: Pick<ResourceLimits, 'sweepPoints'>): SweepPointConfig[] {
   const { sweep, ...base } = config;
   if (!sweep) return [{ label: config.name, overrides: {}, config }];
+  checkSweepSize(config, limits);
   let combos: Record<string, unknown>[] = [{}];
   for (const [key, values] of Object.entries(sweep.grid)) {
     // 'a.b,c.d': [[1, 2], [3, 4]] sets a.b and c.d together (zipped), not as a product.

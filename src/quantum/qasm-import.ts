@@ -186,8 +186,32 @@ const QASM3_WORDS = new Set([
 ]);
 const MAX_QUBITS = 30;
 
+/**
+ * What a program may ask for, checked while it is read, before anything is
+ * allocated: a 30-qubit register is a 16 GiB state, 29 nested gates calling
+ * each other 4 times are 4^29 operations, 100k nested parentheses overflow
+ * the stack. `qfl simulate --max-qubits / --max-ops` raise the first two.
+ */
+export interface QasmLimits {
+  /** Qubits in all registers (default 24: a 256 MiB statevector; at most 30). */
+  readonly maxQubits: number;
+  /** Operations after expanding gate definitions (default 1e6). */
+  readonly maxOps: number;
+}
+export const DEFAULT_QASM_LIMITS: QasmLimits = { maxQubits: 24, maxOps: 1_000_000 };
+/** Nesting of parentheses, signs and powers in one parameter expression. */
+export const MAX_EXPR_DEPTH = 64;
+/** Operators and calls in one parameter expression. */
+export const MAX_EXPR_TERMS = 1000;
+const stateSize = (q: number) => {
+  const b = 16 * 2 ** q;
+  return b >= 2 ** 30 ? `${b / 2 ** 30} GiB` : `${b / 2 ** 20} MiB`;
+};
+
 /** A user `gate` definition; its body calls are checked when the definition is read. */
 interface UserGate {
+  /** Operations one application expands to (at least: a built-in counts as one). */
+  readonly opCount: number;
   readonly params: readonly string[];
   readonly qubits: readonly string[];
   readonly body: readonly { readonly name: string; readonly params: readonly Expr[]; readonly args: readonly number[] }[];
@@ -208,8 +232,13 @@ class Reader {
   private qelib = false;
   private nQubits = 0;
   private nClbits = 0;
+  private exprDepth = 0;
+  private exprTerms = 0;
 
-  constructor(private readonly toks: readonly Token[]) {}
+  constructor(
+    private readonly toks: readonly Token[],
+    private readonly limits: QasmLimits,
+  ) {}
 
   private peek(): Token {
     return this.toks[this.i]!;
@@ -313,8 +342,13 @@ class Reader {
     if (this.findReg(name.text)) lineFail(t.line, `${kind} ${name.text}: a register named '${name.text}' is already declared`);
     if (size < 1) lineFail(t.line, `${kind} ${name.text}: the size must be at least 1, got ${size}`);
     if (kind === 'qreg') {
-      if (this.nQubits + size > MAX_QUBITS) {
-        lineFail(t.line, `qreg ${name.text}[${size}] brings the qubit count to ${this.nQubits + size}; the simulator handles at most ${MAX_QUBITS}`);
+      const total = this.nQubits + size;
+      if (total > Math.min(MAX_QUBITS, this.limits.maxQubits)) {
+        const raise = this.limits.maxQubits < MAX_QUBITS ? `; raise it with --max-qubits (at most ${MAX_QUBITS})` : '';
+        lineFail(
+          t.line,
+          `qreg ${name.text}[${size}] brings the qubit count to ${total > 1000 ? total.toExponential(2) : total}${total <= 1000 ? `: the state needs ${stateSize(total)} (16 bytes x 2^${total})` : ''}; the limit is ${Math.min(MAX_QUBITS, this.limits.maxQubits)} qubits (${stateSize(Math.min(MAX_QUBITS, this.limits.maxQubits))})${raise}`,
+        );
       }
       this.qregs.push({ name: name.text, size, offset: this.nQubits });
       this.nQubits += size;
@@ -401,16 +435,24 @@ class Reader {
     const out: Expr[] = [];
     if (!this.accept('(')) return out;
     if (this.accept(')')) return out;
-    do out.push(this.expr(stmt, vars));
-    while (this.accept(','));
+    do {
+      this.exprTerms = 0;
+      out.push(this.expr(stmt, vars));
+    } while (this.accept(','));
     this.expect(')', `to close the parameters of '${stmt}'`);
     return out;
+  }
+
+  /** Counts an operator of the expression being read against MAX_EXPR_TERMS. */
+  private term1(stmt: string): void {
+    if (++this.exprTerms > MAX_EXPR_TERMS) lineFail(this.peek().line, `${stmt}: a parameter expression has more than ${MAX_EXPR_TERMS} operators; the limit is ${MAX_EXPR_TERMS}`);
   }
 
   private expr(stmt: string, vars: ReadonlySet<string>): Expr {
     let a = this.term(stmt, vars);
     while (this.isSym('+') || this.isSym('-')) {
       const op = this.next().text as '+' | '-';
+      this.term1(stmt);
       a = { k: 'bin', op, a, b: this.term(stmt, vars) };
     }
     return a;
@@ -420,16 +462,28 @@ class Reader {
     let a = this.unary(stmt, vars);
     while (this.isSym('*') || this.isSym('/')) {
       const op = this.next().text as '*' | '/';
+      this.term1(stmt);
       a = { k: 'bin', op, a, b: this.unary(stmt, vars) };
     }
     return a;
   }
 
   private unary(stmt: string, vars: ReadonlySet<string>): Expr {
-    if (this.accept('-')) return { k: 'neg', a: this.unary(stmt, vars) };
-    if (this.accept('+')) return this.unary(stmt, vars);
-    const base = this.atom(stmt, vars);
-    return this.accept('^') ? { k: 'bin', op: '^', a: base, b: this.unary(stmt, vars) } : base;
+    // Every nesting (parentheses, signs, powers, calls) passes through here: bound it before the stack is.
+    if (++this.exprDepth > MAX_EXPR_DEPTH) lineFail(this.peek().line, `${stmt}: a parameter expression nests deeper than ${MAX_EXPR_DEPTH} levels; the limit is ${MAX_EXPR_DEPTH}`);
+    try {
+      if (this.accept('-')) {
+        this.term1(stmt);
+        return { k: 'neg', a: this.unary(stmt, vars) };
+      }
+      if (this.accept('+')) return this.unary(stmt, vars);
+      const base = this.atom(stmt, vars);
+      if (!this.accept('^')) return base;
+      this.term1(stmt);
+      return { k: 'bin', op: '^', a: base, b: this.unary(stmt, vars) };
+    } finally {
+      this.exprDepth--;
+    }
   }
 
   private atom(stmt: string, vars: ReadonlySet<string>): Expr {
@@ -480,7 +534,12 @@ class Reader {
     this.expect(';', `after '${name}'`);
     this.checkArity(name, t.line, params.length, args.length);
     const values = params.map((e) => evaluate(e, new Map()));
-    for (const wires of this.broadcast(name, t.line, args)) this.apply(name, values, wires, t.line);
+    const all = this.broadcast(name, t.line, args);
+    const adds = (this.gates.get(name)?.opCount ?? 1) * all.length;
+    if (this.ops.length + adds > this.limits.maxOps) {
+      lineFail(t.line, `${name} expands to ${adds > 1e6 ? adds.toExponential(2) : adds} operations, ${(this.ops.length + adds).toExponential(2)} in all; the limit is ${this.limits.maxOps} (raise it with --max-ops)`);
+    }
+    for (const wires of all) this.apply(name, values, wires, t.line);
   }
 
   /** Appends the operations of one gate application (user gates expand recursively). */
@@ -496,7 +555,9 @@ class Reader {
       }
       return;
     }
-    this.ops.push(...BUILTINS.get(name)!.emit(values, wires));
+    const emitted = BUILTINS.get(name)!.emit(values, wires);
+    if (this.ops.length + emitted.length > this.limits.maxOps) lineFail(line, `the program expands to more than ${this.limits.maxOps} operations; the limit is ${this.limits.maxOps} (raise it with --max-ops)`);
+    for (const op of emitted) this.ops.push(op);
   }
 
   private gateDefinition(): void {
@@ -544,13 +605,14 @@ class Reader {
       this.checkArity(c.text, c.line, ps.length, args.length);
       body.push({ name: c.text, params: ps, args });
     }
-    this.gates.set(name.text, { params, qubits, body });
+    const opCount = body.reduce((n, c) => n + (this.gates.get(c.name)?.opCount ?? 1), 0);
+    this.gates.set(name.text, { opCount, params, qubits, body });
   }
 }
 
 /** Parses an OpenQASM 2.0 program; errors are QflErrors with field `line N`. */
-export function parseQasm(source: string): QasmProgram {
-  return new Reader(tokenize(source)).read();
+export function parseQasm(source: string, limits: Partial<QasmLimits> = {}): QasmProgram {
+  return new Reader(tokenize(source), { ...DEFAULT_QASM_LIMITS, ...limits }).read();
 }
 
 /** The circuit of an OpenQASM 2.0 program (see `parseQasm`). */

@@ -379,7 +379,7 @@ describe('parseQasm errors name the line and the statement', () => {
     [`${HEADER}qreg q[1];\nqreg q[2];`, "line 4: qreg q: a register named 'q' is already declared"],
     [`${HEADER}qreg q[0];`, 'line 3: qreg q: the size must be at least 1, got 0'],
     [`${HEADER}qreg q[1.5];`, "line 3: expected a size (an integer) in 'qreg q', found '1.5'"],
-    [`${HEADER}qreg q[20];\nqreg r[11];`, 'line 4: qreg r[11] brings the qubit count to 31; the simulator handles at most 30'],
+    [`${HEADER}qreg q[20];\nqreg r[11];`, 'line 4: qreg r[11] brings the qubit count to 31: the state needs 32 GiB (16 bytes x 2^31); the limit is 24 qubits (256 MiB); raise it with --max-qubits (at most 30)'],
     [`${HEADER}qreg q[1];\nh q[0]`, "line 4: expected ';' after 'h', found end of file"],
     [`${HEADER}qreg q[1];\nh q[0] @;`, "line 4: unexpected character '@'"],
     [`${HEADER}include "qelib1.inc;\n`, 'line 3: unterminated string: a closing \'"\' is missing'],

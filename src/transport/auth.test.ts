@@ -97,8 +97,10 @@ describe('AllowList', () => {
   const k2 = generateNodeKey().publicKey;
 
   test('parses names and keys, skipping comments and blank lines', () => {
-    const list = AllowList.parse(`# nodes\n\nnode-0 ${k1}   # lab\r\n  node-1\t${k2}\n`, 'allow.txt');
+    const list = AllowList.parse(`# nodes\n\nnode-0 ${k1} 0-2,5   # lab\r\n  node-1\t${k2} *\n`, 'allow.txt');
     assert.equal(list.size, 2);
+    assert.deepEqual([...(list.clientsOf(k1) as Set<number>)], [0, 1, 2, 5]);
+    assert.equal(list.clientsOf(k2), '*');
     assert.equal(list.has(k1), true);
     assert.equal(list.nameOf(k2), 'node-1');
     assert.equal(list.nameOf(generateNodeKey().publicKey), undefined);
@@ -108,45 +110,50 @@ describe('AllowList', () => {
 
   test('errors name the source and line', () => {
     const bad = (text: string, line: number, detail: RegExp) => throwsQfl(() => AllowList.parse(text, 'allow.txt'), `allow.txt:${line}`, detail);
-    bad(`# c\nnode-0 ${k1}\nnode-1 ${k1.slice(1)}`, 3, /not valid base64/);
-    bad(`node-0 ${Buffer.alloc(31).toString('base64')}`, 1, /must be 32 bytes.*got 31/);
-    bad(`node-0 ${k1}\n\nnode-0 ${k2}`, 3, /duplicate node name 'node-0'/);
-    bad(`node-0 ${k1}\nnode-1 ${k1}`, 2, /already listed for 'node-0'/);
-    bad(`node-0`, 1, /expected '<name> <base64 public key>'/);
-    bad(`node-0 ${k1} extra`, 1, /expected/);
-    bad(`no/slash ${k1}`, 1, /not a node name/);
+    bad(`# c\nnode-0 ${k1} 0\nnode-1 ${k1.slice(1)} 1`, 3, /not valid base64/);
+    bad(`node-0 ${Buffer.alloc(31).toString('base64')} 0`, 1, /must be 32 bytes.*got 31/);
+    bad(`node-0 ${k1} 0\n\nnode-0 ${k2} 1`, 3, /duplicate node name 'node-0'/);
+    bad(`node-0 ${k1} 0\nnode-1 ${k1} 1`, 2, /already listed for 'node-0'/);
+    bad(`node-0`, 1, /expected '<name> <base64 public key> <clients>'/);
+    // A key bound to no clients could claim any: refused, with what to write.
+    bad(`node-0 ${k1}`, 1, /names no clients.*'\*' for any/);
+    bad(`node-0 ${k1} extra`, 1, /client ids and ranges/);
+    bad(`node-0 ${k1} 3-1`, 1, /runs backwards/);
+    bad(`node-0 ${k1} 0 x`, 1, /expected/);
+    bad(`no/slash ${k1} 0`, 1, /not a node name/);
   });
 
   test('load names the file', () => {
     const path = join(dir, 'list-bad.txt');
-    writeFileSync(path, `a ${k1}\nb zz\n`);
+    writeFileSync(path, `a ${k1} 0\nb zz 1\n`);
     throwsQfl(() => AllowList.load(path), `${path}:2`);
     throwsQfl(() => AllowList.load(join(dir, 'nope.txt')), join(dir, 'nope.txt'), /cannot read allow-list/);
   });
 
   test('appendToAllowList creates the file, adds lines and refuses duplicates', () => {
     const path = join(dir, 'append.txt');
-    appendToAllowList(path, 'a', k1);
+    appendToAllowList(path, 'a', k1, new Set([0, 1]));
     writeFileSync(path, `${readFileSync(path, 'utf8')}# no newline at end`);
-    appendToAllowList(path, 'b', k2);
+    appendToAllowList(path, 'b', k2, '*');
     const list = AllowList.load(path);
     assert.deepEqual([list.nameOf(k1), list.nameOf(k2)], ['a', 'b']);
-    throwsQfl(() => appendToAllowList(path, 'a', generateNodeKey().publicKey), path, /named 'a'/);
-    throwsQfl(() => appendToAllowList(path, 'c', k1), path, /for 'a'/);
-    throwsQfl(() => appendToAllowList(path, 'd', 'short'), 'publicKey');
+    assert.deepEqual([...(list.clientsOf(k1) as Set<number>)], [0, 1]);
+    throwsQfl(() => appendToAllowList(path, 'a', generateNodeKey().publicKey, '*'), path, /named 'a'/);
+    throwsQfl(() => appendToAllowList(path, 'c', k1, '*'), path, /for 'a'/);
+    throwsQfl(() => appendToAllowList(path, 'd', 'short', '*'), 'publicKey');
     assert.equal(AllowList.load(path).size, 2);
   });
 
   test('writeNodeKey writes NAME.key (0o600) and lists its public key', () => {
     const sub = mkdtempSync(join(dir, 'nodes-'));
-    const pub = writeNodeKey(sub, 'edge-1');
+    const pub = writeNodeKey(sub, 'edge-1', new Set([4]));
     assert.equal(statSync(join(sub, 'edge-1.key')).mode & 0o777, 0o600);
     assert.equal(loadNodeKey(join(sub, 'edge-1.key')).publicKey, pub);
     assert.equal(AllowList.load(join(sub, 'allowlist.txt')).nameOf(pub), 'edge-1');
-    throwsQfl(() => writeNodeKey(sub, 'edge-1'), join(sub, 'allowlist.txt'), /already lists/);
+    throwsQfl(() => writeNodeKey(sub, 'edge-1', new Set([4])), join(sub, 'allowlist.txt'), /already lists/);
     writeFileSync(join(sub, 'edge-2.key'), 'x');
-    throwsQfl(() => writeNodeKey(sub, 'edge-2'), join(sub, 'edge-2.key'), /already exists/);
-    throwsQfl(() => writeNodeKey(sub, '../evil'), 'name');
+    throwsQfl(() => writeNodeKey(sub, 'edge-2', '*'), join(sub, 'edge-2.key'), /already exists/);
+    throwsQfl(() => writeNodeKey(sub, '../evil', '*'), 'name');
     assert.equal(AllowList.load(join(sub, 'allowlist.txt')).size, 1);
   });
 });

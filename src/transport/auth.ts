@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../util/errors.js';
-import { checkNodeName } from './protocol.js';
+import { checkNodeName, parseClientIds, ranges } from './protocol.js';
 
 export { AUTH_CONTEXT, challengeMessage, checkNodeName, MIN_CHALLENGE_BYTES } from './protocol.js';
 
@@ -91,10 +91,28 @@ export function verifySignature(publicKeyB64: string, message: Uint8Array, signa
   }
 }
 
-/** Nodes admitted by the server: one `<name> <base64 public key>` a line; `#` comments and blank lines ignored. */
+/**
+ * The clients an allow-list entry may host: ids and ranges (`0-2,7`), or `*`
+ * for any client of the run.
+ */
+export type HostedClients = '*' | ReadonlySet<number>;
+
+/** `0-2,7` or `*`, as an allow-list line spells it. */
+export function formatClients(c: HostedClients): string {
+  return c === '*' ? '*' : ranges([...c]);
+}
+
+/**
+ * Nodes admitted by the server: one `<name> <base64 public key> <clients>` a
+ * line, where `<clients>` are the client ids that key may host (`0-2,7`, or
+ * `*` for any); `#` comments and blank lines ignored. Binding keys to clients
+ * keeps one admitted node from claiming the others' clients (and locking the
+ * rightful nodes out).
+ */
 export class AllowList {
   private readonly byKey = new Map<string, string>();
   private readonly byName = new Map<string, string>();
+  private readonly clientsByKey = new Map<string, HostedClients>();
 
   private constructor() {}
 
@@ -116,9 +134,11 @@ export class AllowList {
       const line = raw.replace(/#.*$/, '').trim();
       if (line === '') return;
       const parts = line.split(/\s+/);
-      if (parts.length !== 2) fail(at, `expected '<name> <base64 public key>', got '${line}'`);
-      const [name, key] = parts as [string, string];
+      if (parts.length === 2) fail(at, `entry '${parts[0]}' names no clients: add the client ids this key may host ('0-2,7', or '*' for any), as '<name> <key> <clients>'`);
+      if (parts.length !== 3) fail(at, `expected '<name> <base64 public key> <clients>', got '${line.slice(0, 200)}'`);
+      const [name, key, clients] = parts as [string, string, string];
       checkNodeName(name, at);
+      const hosted: HostedClients = clients === '*' ? '*' : new Set(parseClientIds(clients, at));
       const raw32 = decodePublicKey(key);
       if (typeof raw32 === 'string') fail(at, `public key of '${name}' ${raw32}`);
       if (list.byName.has(name)) fail(at, `duplicate node name '${name}'`);
@@ -126,6 +146,7 @@ export class AllowList {
       if (other !== undefined) fail(at, `public key of '${name}' is already listed for '${other}'`);
       list.byKey.set(key, name);
       list.byName.set(name, key);
+      list.clientsByKey.set(key, hosted);
     });
     return list;
   }
@@ -138,6 +159,11 @@ export class AllowList {
     return this.byKey.get(publicKey);
   }
 
+  /** The clients `publicKey` may host (undefined for a key not on the list). */
+  clientsOf(publicKey: string): HostedClients | undefined {
+    return this.clientsByKey.get(publicKey);
+  }
+
   keyOf(name: string): string | undefined {
     return this.byName.get(name);
   }
@@ -148,11 +174,11 @@ export class AllowList {
 }
 
 /**
- * Appends `<name> <publicKey>` to the allow-list at `path` (created if
- * missing), after checking the file still parses and has neither the name nor
- * the key already.
+ * Appends `<name> <publicKey> <clients>` to the allow-list at `path` (created
+ * if missing), after checking the file still parses and has neither the name
+ * nor the key already.
  */
-export function appendToAllowList(path: string, name: string, publicKey: string): void {
+export function appendToAllowList(path: string, name: string, publicKey: string, clients: HostedClients): void {
   checkNodeName(name);
   const raw = decodePublicKey(publicKey);
   if (typeof raw === 'string') fail('publicKey', raw);
@@ -162,14 +188,15 @@ export function appendToAllowList(path: string, name: string, publicKey: string)
   const other = list.nameOf(publicKey);
   if (other !== undefined) fail(path, `already lists this public key, for '${other}'`);
   const sep = before === '' || before.endsWith('\n') ? '' : '\n';
-  appendFileSync(path, `${sep}${name} ${publicKey}\n`, { mode: 0o644 });
+  appendFileSync(path, `${sep}${name} ${publicKey} ${formatClients(clients)}\n`, { mode: 0o644 });
 }
 
 /**
  * Makes a node key: writes `dir/<name>.key` (0o600, refusing to overwrite) and
- * adds the node to `dir/allowlist.txt`. Returns the public key.
+ * adds the node, with the clients it may host, to `dir/allowlist.txt`.
+ * Returns the public key.
  */
-export function writeNodeKey(dir: string, name: string): string {
+export function writeNodeKey(dir: string, name: string, clients: HostedClients): string {
   const keyPath = join(dir, nodeKeyFileName(name));
   const listPath = join(dir, ALLOWLIST_FILE);
   // Check the allow-list first so a refused name leaves no orphan key file behind.
@@ -182,6 +209,6 @@ export function writeNodeKey(dir: string, name: string): string {
     throw e;
   }
   chmodSync(keyPath, 0o600);
-  appendToAllowList(listPath, name, key.publicKey);
+  appendToAllowList(listPath, name, key.publicKey, clients);
   return key.publicKey;
 }

@@ -161,6 +161,7 @@ describe('writeDevCertificates', () => {
     const allow = AllowList.load(join(dir, 'allowlist.txt'));
     assert.equal(allow.size, 2);
     assert.equal(allow.nameOf(loadNodeKey(join(dir, 'node-1.key')).publicKey), 'node-1');
+    assert.deepEqual([...(allow.clientsOf(loadNodeKey(join(dir, 'node-1.key')).publicKey) as Set<number>)], [1], 'node-k may host client k');
     assert.ok(new X509Certificate(readFileSync(join(dir, 'server.pem'))).checkIssued(new X509Certificate(readFileSync(join(dir, 'ca.pem')))));
 
     // Refused without force, naming the file, and nothing is touched.
@@ -202,14 +203,16 @@ describe('qfl certs', () => {
     assert.match(made.out, new RegExp(`qfl server CONFIG --tls-cert ${join(dir, 'server.pem')} --tls-key ${join(dir, 'server-key.pem')} --allowlist ${join(dir, 'allowlist.txt')}`));
     assert.match(made.out, new RegExp(`qfl client --server https://fl.example:9092 --ca ${join(dir, 'ca.pem')} --key ${join(dir, 'node-0.key')}`));
 
-    const added = await cli('node', 'edge-7', '--out', dir);
+    await assert.rejects(cli('node', 'edge-7', '--out', dir), (e: unknown) => e instanceof QflError && e.field === '--clients');
+    const added = await cli('node', 'edge-7', '--clients', '3-4', '--out', dir);
     assert.equal(added.code, 0);
     const allow = AllowList.load(join(dir, 'allowlist.txt'));
     assert.equal(allow.size, 2);
     assert.equal(allow.nameOf(loadNodeKey(join(dir, 'edge-7.key')).publicKey), 'edge-7');
 
-    await assert.rejects(cli('node', 'edge-7', '--out', dir), QflError);
-    await assert.rejects(cli('node', 'x', '--out', join(dir, 'missing')), (e: unknown) => e instanceof QflError && e.field === '--out');
+    assert.deepEqual([...(allow.clientsOf(loadNodeKey(join(dir, 'edge-7.key')).publicKey) as Set<number>)], [3, 4]);
+    await assert.rejects(cli('node', 'edge-7', '--clients', '*', '--out', dir), QflError);
+    await assert.rejects(cli('node', 'x', '--clients', '*', '--out', join(dir, 'missing')), (e: unknown) => e instanceof QflError && e.field === '--out');
     await assert.rejects(cli('--hosts', 'a'), (e: unknown) => e instanceof QflError && e.field === '--out');
     await assert.rejects(cli('--out', dir, '--nodes=-1'), (e: unknown) => e instanceof QflError && e.field === '--nodes');
   });

@@ -19,7 +19,8 @@ import { generateNodeKey, nodeKeyFileName, ALLOWLIST_FILE } from './auth.js';
 
 export type DevCertificates = { caCert: string; caKey: string; serverCert: string; serverKey: string };
 export type CertOptions = { hosts: string[]; days?: number };
-export type WriteCertOptions = CertOptions & { nodes?: number; force?: boolean };
+/** `clientsPerNode` M: node-k may host clients kM..kM+M-1 (default 1: node-k hosts client k). */
+export type WriteCertOptions = CertOptions & { nodes?: number; clientsPerNode?: number; force?: boolean };
 
 /** 825 days: the longest server-certificate life Apple platforms accept (and under browsers' old 27-month cap). */
 export const DEFAULT_DAYS = 825;
@@ -142,7 +143,8 @@ export function writeNew(path: string, contents: string, mode: number, force: bo
 
 /**
  * Writes ca.pem, ca-key.pem, server.pem, server-key.pem and, for `nodes` > 0,
- * node-0.key .. node-{n-1}.key with allowlist.txt naming them. Private keys are
+ * node-0.key .. node-{n-1}.key with allowlist.txt naming them and the clients
+ * each may host (node-k: client k, or a block of `clientsPerNode`). Private keys are
  * 0o600. Every target is checked before anything is written, so a refusal
  * leaves the directory as it was.
  */
@@ -150,6 +152,8 @@ export function writeDevCertificates(dir: string, opts: WriteCertOptions): { fil
   const nodes = opts.nodes ?? 0;
   if (!Number.isInteger(nodes) || nodes < 0 || nodes > 10_000) fail('nodes', `must be a whole number in [0, 10000], got ${nodes}`);
   const force = opts.force ?? false;
+  const per = opts.clientsPerNode ?? 1;
+  if (!Number.isInteger(per) || per < 1 || per * nodes > 1_000_000) fail('clientsPerNode', `must be a whole number >= 1 with nodes x clientsPerNode <= 1000000, got ${per}`);
   const nodeNames = Array.from({ length: nodes }, (_, i) => `node-${i}`);
   const names = [...Object.values(CERT_FILES), ...nodeNames.map(nodeKeyFileName), ...(nodes > 0 ? [ALLOWLIST_FILE] : [])];
   const paths = names.map((f) => join(dir, f));
@@ -166,12 +170,12 @@ export function writeDevCertificates(dir: string, opts: WriteCertOptions): { fil
     { text: certs.serverCert, mode: 0o644 },
     { text: certs.serverKey, mode: 0o600 },
   ];
-  const lines = ['# qfl node allow-list: <name> <base64 Ed25519 public key>'];
-  for (const name of nodeNames) {
+  const lines = ['# qfl node allow-list: <name> <base64 Ed25519 public key> <client ids this key may host>'];
+  nodeNames.forEach((name, k) => {
     const key = generateNodeKey();
     contents.push({ text: key.privateKeyPem, mode: 0o600 });
-    lines.push(`${name} ${key.publicKey}`);
-  }
+    lines.push(`${name} ${key.publicKey} ${per === 1 ? k : `${k * per}-${k * per + per - 1}`}`);
+  });
   if (nodes > 0) contents.push({ text: `${lines.join('\n')}\n`, mode: 0o644 });
 
   mkdirSync(dir, { recursive: true });

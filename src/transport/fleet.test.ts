@@ -5,69 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { FitIns, FitRes } from '../updates/messages.js';
+import { Code } from '@connectrpc/connect';
 import { isFailure } from '../updates/pipeline.js';
 import { AllowList, challengeMessage, generateNodeKey, loadNodeKey } from './auth.js';
 import { encodeVector, fitResult } from './codec.js';
 import { PROTOCOL_VERSION, ranges } from './fleet.js';
-import { sessionInterceptor } from './node-loop.js';
-import { FleetService, ResultSchema, TensorSchema } from './gen/qfl/fleet/v1/fleet_pb.js';
-import { FleetServer, type FleetServerOptions } from './server.js';
+import { ResultSchema, TensorSchema } from './gen/qfl/fleet/v1/fleet_pb.js';
+import { fitIns, fitRes, nodeRpc, PARAMS, refusedCode, startFleet } from './fleet-testing.js';
 import { decodeDataset } from './codec.js';
 import type { Dataset } from '../data/dataset.js';
 
 /** The server's rules, over real RPCs on 127.0.0.1 (no child processes). */
-const PARAMS = 4;
-const run = { runId: 'r', name: 'unit', appConfigJson: '{}', pipelineJson: '[]', numClients: 3, rounds: 1, numParameters: PARAMS };
-
-async function start(extra: { allowList?: AllowList; silenceTimeoutS?: number; maxMessageBytes?: number; partitions?: FleetServerOptions['partitions'] } = {}) {
-  const logs: string[] = [];
-  const server = new FleetServer({
-    host: '127.0.0.1',
-    port: 0,
-    run,
-    heartbeatIntervalS: 0.1,
-    silenceTimeoutS: extra.silenceTimeoutS ?? 30,
-    maxMessageBytes: extra.maxMessageBytes ?? 1 << 20,
-    log: (l) => logs.push(l),
-    ...(extra.allowList ? { allowList: extra.allowList } : {}),
-    ...(extra.partitions ? { partitions: extra.partitions } : {}),
-  });
-  const url = await server.listen();
-  return { server, url, logs };
-}
-
-function rpc(url: string) {
-  const session = { token: '' };
-  const client = createClient(FleetService, createGrpcTransport({ baseUrl: url, interceptors: [sessionInterceptor(session)] }));
-  return {
-    client,
-    async join(clientIds: number[], name = 'n') {
-      const r = await client.registerNode({ name, publicKey: '', clientIds, protocolVersion: PROTOCOL_VERSION, kind: 'node' });
-      session.token = r.sessionToken;
-      return r;
-    },
-  };
-}
-
-const code = async (p: Promise<unknown>): Promise<Code> => {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e).code;
-  }
-  assert.fail('expected the call to be refused');
-};
-
-const fitIns = (clientId: number): FitIns => ({
-  round: 1,
-  clientId,
-  params: new Float64Array(PARAMS),
-  config: { epochs: 1, batchSize: 4, lr: 0.1, proximalMu: 0, optimizer: 'sgd', seed: 1 },
-});
-const res = (clientId: number, update: Float64Array): FitRes => ({ round: 1, clientId, update, numExamples: 10, metrics: { loss: 1 } });
+const start = (extra: Parameters<typeof startFleet>[0] = {}) => startFleet(extra);
+const rpc = nodeRpc;
+const code = refusedCode;
+const res = (clientId: number, update: Float64Array) => fitRes(clientId, update);
 
 test('a registered node pulls its instruction; a valid result settles the task bit for bit', async () => {
   const { server, url } = await start();
@@ -140,7 +92,7 @@ test('registration checks client ids, protocol version and the allow-list challe
   writeFileSync(join(dir, 'm.key'), member.privateKeyPem);
   const key = loadNodeKey(join(dir, 'm.key'));
   const stranger = generateNodeKey();
-  const { server, url, logs } = await start({ allowList: AllowList.parse(`m ${member.publicKey}\n`, 'test') });
+  const { server, url, logs } = await start({ allowList: AllowList.parse(`m ${member.publicKey} *\n`, 'test') });
   try {
     const { client } = rpc(url);
     const base = { name: 'm', publicKey: key.publicKey, clientIds: [0], protocolVersion: PROTOCOL_VERSION, kind: 'node' };

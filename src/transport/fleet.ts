@@ -3,8 +3,9 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EvaluateIns, EvaluateRes, Failure, FitIns, FitRes } from '../updates/messages.js';
 import { QflError } from '../util/errors.js';
-import { verifySignature, type AllowList } from './auth.js';
+import { formatClients, verifySignature, type AllowList } from './auth.js';
 import { challengeMessage, PROTOCOL_VERSION, ranges } from './protocol.js';
+import { checkResult, screenNorms, type NormRules, type PlausibilityRules } from './plausibility.js';
 
 export { PROTOCOL_VERSION, ranges, SESSION_HEADER } from './protocol.js';
 import type { Dataset } from '../data/dataset.js';
@@ -23,8 +24,12 @@ import { ResultAckSchema, RunInfoSchema, type GetPartitionResponse, type Instruc
  *   forgotten, and it may register again later.
  * - A task not answered within its deadline fails; a late answer is refused.
  * - Every result is checked against its instruction (client, round, kind,
- *   shape, finiteness); a bad one is refused to its sender, logged, and its
- *   task fails. The server goes on.
+ *   shape, finiteness) and against what the server knows (plausibility.ts:
+ *   metric ranges, partition sizes, the round's norm bound); a bad one is
+ *   refused to its sender, logged, reported (`onRefusal`), and its task
+ *   fails. The server goes on.
+ * - Each allow-list entry names the clients its key may host; a client held
+ *   by a live node with another key is refused to the newcomer.
  */
 
 export interface FleetOptions {
@@ -35,7 +40,15 @@ export interface FleetOptions {
   readonly heartbeatIntervalS: number;
   /** A node not heard from for this long is dropped. */
   readonly silenceTimeoutS: number;
+  /** How long a task waits for its client's node to come back (default 0: fails at once). */
+  readonly nodeGraceS?: number;
   readonly log: (line: string) => void;
+  /** Checks of each result against what the server knows (plausibility.ts); undefined: only the codec's checks. */
+  readonly plausibility?: PlausibilityRules;
+  /** The round's update-norm bound (plausibility.ts); undefined: none. */
+  readonly norms?: NormRules;
+  /** Every refused result, with the node and why (`qfl server` writes them to events.jsonl). */
+  readonly onRefusal?: (r: Refusal) => void;
   /** Serves each node its clients' partitions (demos, browser tabs without data); undefined refuses. */
   readonly partitions?: (clientId: number) => { readonly train: Dataset; readonly test: Dataset; readonly range?: readonly [number, number] | undefined };
 }
@@ -58,7 +71,7 @@ interface PendingTask {
   readonly kind: 'fit' | 'evaluate';
   readonly clientId: number;
   readonly round: number;
-  settle(outcome: FitRes | EvaluateRes | Failure): void;
+  settle(outcome: FitRes | EvaluateRes | Failure, absent?: boolean): void;
 }
 
 export interface NodeInfo {
@@ -69,7 +82,18 @@ export interface NodeInfo {
   readonly secondsSinceSeen: number;
 }
 
+/** A node's result the server refused. */
+export interface Refusal {
+  readonly node: string;
+  readonly clientId: number;
+  readonly round: number;
+  readonly kind: 'fit' | 'evaluate';
+  readonly reason: string;
+}
+
 const CHALLENGE_TTL_MS = 60_000;
+/** A silence judgement delayed longer than this (a blocked event loop) first lets the loop read its sockets. */
+const JUDGE_LAG_MS = 250;
 
 export class Fleet {
   readonly run: RunInfo;
@@ -79,15 +103,27 @@ export class Fleet {
   private readonly challenges = new Map<string, { challenge: Uint8Array; expires: number }>();
   private readonly pending = new Map<string, PendingTask>();
   private readonly sweeper: NodeJS.Timeout;
+  private sweepQueued = false;
   private nextTask = 0;
   private nextNode = 0;
   private finished = false;
+  private closed = false;
   private changed: (() => void)[] = [];
   round = 0;
 
   constructor(private readonly o: FleetOptions) {
     this.run = create(RunInfoSchema, o.run);
-    this.sweeper = setInterval(() => this.dropSilent(), Math.max(100, Math.min(1000, (o.silenceTimeoutS * 1000) / 4)));
+    const every = Math.max(100, Math.min(1000, (o.silenceTimeoutS * 1000) / 4));
+    let tick = Date.now();
+    this.sweeper = setInterval(() => {
+      // A tick this late means the server itself was blocked that long: nodes could not be heard
+      // (even their registration answers waited), so that time does not count as their silence.
+      const now = Date.now();
+      const stalled = now - tick - every;
+      tick = now;
+      if (stalled > 50) for (const n of this.nodes.values()) n.lastSeen = Math.min(now, n.lastSeen + stalled);
+      this.sweep();
+    }, every);
     this.sweeper.unref();
   }
 
@@ -124,16 +160,24 @@ export class Fleet {
     }
     const n = this.run.numClients;
     if (req.clientIds.length === 0) throw this.refuse(Code.InvalidArgument, `node ${name}: client_ids is empty; a node hosts at least one client`);
+    if (req.clientIds.length > n) throw this.refuse(Code.InvalidArgument, `node ${name}: claims ${req.clientIds.length} clients; this run has ${n}`);
+    const allowed = this.o.allowList?.clientsOf(req.publicKey);
+    // A holder that stopped calling is dead even if the sweeper has not run yet.
+    this.dropSilent();
     const seen = new Set<number>();
     for (const id of req.clientIds) {
       if (!(Number.isInteger(id) && id >= 0 && id < n)) throw this.refuse(Code.InvalidArgument, `node ${name}: client id ${id} is out of range; this run has clients 0..${n - 1}`);
       if (seen.has(id)) throw this.refuse(Code.InvalidArgument, `node ${name}: client id ${id} is listed twice`);
       seen.add(id);
+      if (allowed !== undefined && allowed !== '*' && !allowed.has(id)) {
+        throw this.refuse(Code.PermissionDenied, `node ${name}: its key may host clients ${formatClients(allowed)} (allow-list), not client ${id}`);
+      }
       const holder = this.clientNode.get(id);
       // The same key coming back (a restarted node) replaces its old session;
-      // without an allow-list (insecure local runs) the newest node wins.
+      // without an allow-list (insecure local runs) the newest node wins. A
+      // live holder with another key keeps its clients.
       if (holder && this.o.allowList && holder.publicKey !== req.publicKey) {
-        throw this.refuse(Code.AlreadyExists, `node ${name}: client ${id} is already hosted by node ${holder.name}`);
+        throw this.refuse(Code.AlreadyExists, `node ${name}: client ${id} is already hosted by node ${holder.name}, which is alive (last call ${((Date.now() - holder.lastSeen) / 1000).toFixed(1)} s ago)`);
       }
     }
     for (const id of req.clientIds) {
@@ -164,6 +208,12 @@ export class Fleet {
     if (!s) throw new ConnectError('unknown session: register (again) with RegisterNode', Code.Unauthenticated);
     s.lastSeen = Date.now();
     return s;
+  }
+
+  /** Marks the node behind `token` as heard from now (any call's headers); unknown tokens are ignored. */
+  touch(token: string): void {
+    const s = this.byToken.get(token);
+    if (s) s.lastSeen = Date.now();
   }
 
   heartbeat(_node: NodeSession): { round: number; runFinished: boolean } {
@@ -206,16 +256,21 @@ export class Fleet {
         this.o.log(`node ${node.id}: refused a result for ${task ? "another node's" : 'an unknown or expired'} instruction ${r.instructionId}`);
         return ack(false, `instruction ${r.instructionId} is unknown, expired or not yours (late results are refused)`);
       }
+      let outcome: FitRes | EvaluateRes | Failure;
       try {
-        const outcome = decodeResult(r, { kind: task.kind, clientId: task.clientId, round: task.round, paramCount: this.run.numParameters });
-        task.settle(outcome as FitRes | EvaluateRes | Failure);
-        return ack(true);
+        outcome = decodeResult(r, { kind: task.kind, clientId: task.clientId, round: task.round, paramCount: this.run.numParameters }) as FitRes | EvaluateRes | Failure;
       } catch (e) {
         if (!(e instanceof WireError)) throw e;
-        this.o.log(`node ${node.id}: refused an invalid result: ${e.message}`);
-        task.settle({ clientId: task.clientId, reason: `sent an invalid result: ${e.message}` });
+        this.refuseResult(node, task, `sent an invalid result: ${e.message}`);
         return ack(false, e.message);
       }
+      const implausible = 'reason' in outcome ? undefined : checkResult(task.kind, outcome, this.o.plausibility ?? {});
+      if (implausible !== undefined) {
+        this.refuseResult(node, task, `sent an implausible result: ${implausible}`);
+        return ack(false, implausible);
+      }
+      task.settle(outcome);
+      return ack(true);
     });
   }
 
@@ -275,6 +330,12 @@ export class Fleet {
    * Sends each task to the node hosting its client and resolves with one
    * outcome per task, in task order: a client without a node, a node that
    * drops, a deadline passed or an invalid answer each give a Failure.
+   *
+   * Patience (`nodeGraceS`): a task whose client has no node, or whose node
+   * drops before answering, waits up to that many seconds (from the round's
+   * dispatch) for a node to host the client again and is sent again; the
+   * waits back off from 0.25 s to 4 s between checks, and a registration
+   * wakes them at once.
    */
   dispatch(
     kind: 'fit' | 'evaluate',
@@ -283,41 +344,75 @@ export class Fleet {
     onOutcome?: (o: FitRes | EvaluateRes | Failure) => void,
   ): Promise<(FitRes | EvaluateRes | Failure)[]> {
     if (tasks.length > 0) this.round = tasks[0]!.round;
-    const deadlineS = timeoutMs === undefined ? 0 : timeoutMs / 1000;
-    const woken = new Set<NodeSession>();
-    const all = tasks.map(
-      (ins) =>
-        new Promise<FitRes | EvaluateRes | Failure>((resolve) => {
-          const node = this.clientNode.get(ins.clientId);
-          const settleNow = (o: FitRes | EvaluateRes | Failure) => {
-            onOutcome?.(o);
-            resolve(o);
-          };
-          if (!node) return settleNow({ clientId: ins.clientId, reason: 'no node hosts this client (not connected)' });
-          const id = `r${ins.round}-${kind}-c${ins.clientId}-${++this.nextTask}`;
-          let timer: NodeJS.Timeout | undefined;
-          const task: PendingTask = {
-            nodeId: node.id,
-            kind,
-            clientId: ins.clientId,
-            round: ins.round,
-            settle: (o) => {
-              if (!this.pending.delete(id)) return;
-              clearTimeout(timer);
-              node.queue = node.queue.filter((q) => q.id !== id);
-              settleNow(o);
-            },
-          };
-          this.pending.set(id, task);
-          if (timeoutMs !== undefined) {
-            timer = setTimeout(() => task.settle({ clientId: ins.clientId, reason: `timeout after ${timeoutMs} ms (node ${node.id})` }), timeoutMs);
-          }
-          node.queue.push(kind === 'fit' ? fitInstruction(id, ins as FitIns, deadlineS) : evaluateInstruction(id, ins, deadlineS));
-          woken.add(node);
-        }),
-    );
-    for (const n of woken) n.wake?.();
+    const graceEnd = Date.now() + (this.o.nodeGraceS ?? 0) * 1000;
+    const all = tasks.map(async (ins) => {
+      let last: Failure | undefined;
+      for (let attempt = 0; ; attempt++) {
+        let node = this.clientNode.get(ins.clientId);
+        if (!node && !this.closed && Date.now() < graceEnd) node = await this.awaitHost(ins.clientId, graceEnd, attempt);
+        if (!node) {
+          const waited = this.o.nodeGraceS ? ` (waited ${this.o.nodeGraceS} s for it to come back)` : '';
+          const o: Failure = { clientId: ins.clientId, reason: `${last?.reason ?? 'no node hosts this client (not connected)'}${waited}` };
+          onOutcome?.(o);
+          return o;
+        }
+        const sent = this.send(node, kind, ins, timeoutMs);
+        // A woken pull answers after this turn of the event loop, so it takes every task queued in it.
+        node.wake?.();
+        const { outcome, absent } = await sent;
+        if (absent && !this.closed && Date.now() < graceEnd) {
+          last = outcome as Failure;
+          this.o.log(`client ${ins.clientId}: ${last.reason}; waiting up to ${Math.ceil((graceEnd - Date.now()) / 1000)} s for it to come back`);
+          continue;
+        }
+        onOutcome?.(outcome);
+        return outcome;
+      }
+    });
     return Promise.all(all);
+  }
+
+  /** Queues one task on `node`; `absent` marks an outcome caused by the node going away. */
+  private send(node: NodeSession, kind: 'fit' | 'evaluate', ins: FitIns | EvaluateIns, timeoutMs: number | undefined): Promise<{ outcome: FitRes | EvaluateRes | Failure; absent: boolean }> {
+    const deadlineS = timeoutMs === undefined ? 0 : timeoutMs / 1000;
+    return new Promise((resolve) => {
+      const id = `r${ins.round}-${kind}-c${ins.clientId}-${++this.nextTask}`;
+      let timer: NodeJS.Timeout | undefined;
+      const task: PendingTask = {
+        nodeId: node.id,
+        kind,
+        clientId: ins.clientId,
+        round: ins.round,
+        settle: (outcome, absent = false) => {
+          if (!this.pending.delete(id)) return;
+          clearTimeout(timer);
+          node.queue = node.queue.filter((q) => q.id !== id);
+          resolve({ outcome, absent });
+        },
+      };
+      this.pending.set(id, task);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => task.settle({ clientId: ins.clientId, reason: `timeout after ${timeoutMs} ms (node ${node.id})` }), timeoutMs);
+      }
+      node.queue.push(kind === 'fit' ? fitInstruction(id, ins as FitIns, deadlineS) : evaluateInstruction(id, ins, deadlineS));
+    });
+  }
+
+  /** The node that hosts `clientId` once one does, or undefined at `until`. */
+  private async awaitHost(clientId: number, until: number, attempt: number): Promise<NodeSession | undefined> {
+    for (let k = attempt; ; k++) {
+      const node = this.clientNode.get(clientId);
+      if (node || this.closed) return node;
+      const left = until - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 250 * 2 ** Math.min(k, 4)));
+        this.changed.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   /** The run is over: nodes learn it at their next pull or heartbeat. */
@@ -327,6 +422,7 @@ export class Fleet {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
     for (const n of [...this.nodes.values()]) this.drop(n, 'server closing');
   }
@@ -344,15 +440,74 @@ export class Fleet {
     }
   }
 
+  /** Fails the task with `reason` (naming the node), logs it and reports the refusal. */
+  private refuseResult(node: NodeSession, task: PendingTask, reason: string): void {
+    this.o.log(`node ${node.id}: refused ${reason.replace(/^sent /, '')} for client ${task.clientId}`);
+    task.settle({ clientId: task.clientId, reason: `node ${node.id} ${reason}` });
+    this.o.onRefusal?.({ node: node.id, clientId: task.clientId, round: task.round, kind: task.kind, reason });
+  }
+
+  /**
+   * The round's fit results with the norm bound applied: updates above it
+   * refused (each reported, naming its node) or clipped, as configured.
+   */
+  screen(outcomes: readonly (FitRes | Failure)[]): (FitRes | Failure)[] {
+    const rules = this.o.norms;
+    if (!rules) return [...outcomes];
+    const fits = outcomes.filter((o): o is FitRes => !('reason' in o));
+    const { refused, clipped, kept } = screenNorms(fits, rules);
+    const keptBy = new Map(kept.map((r) => [r.clientId, r]));
+    for (const { result, reason } of refused) {
+      const node = this.clientNode.get(result.clientId)?.id ?? '?';
+      this.o.log(`node ${node}: refused the update of client ${result.clientId}: ${reason}`);
+      this.o.onRefusal?.({ node, clientId: result.clientId, round: result.round, kind: 'fit', reason });
+    }
+    for (const id of clipped) this.o.log(`client ${id}: update clipped to the round's norm bound`);
+    const refusedWhy = new Map(refused.map((x) => [x.result.clientId, x.reason]));
+    return outcomes.map((o) => {
+      if ('reason' in o) return o;
+      const why = refusedWhy.get(o.clientId);
+      if (why !== undefined) return { clientId: o.clientId, reason: `node ${this.clientNode.get(o.clientId)?.id ?? '?'} sent an implausible result: ${why}` };
+      return keptBy.get(o.clientId) ?? o;
+    });
+  }
+
   private refuse(code: Code, message: string): ConnectError {
     this.o.log(`refused: ${message}`);
     return new ConnectError(message, code);
   }
 
+  /**
+   * The timer's sweep judges silence only in the event loop's check phase
+   * (setImmediate), right after a poll phase has read the calls waiting on
+   * the sockets. When this process was blocked (aggregation and central
+   * evaluation run in a result's callback; a loaded machine), the nodes'
+   * calls of that time are still unread: a judgement that finds itself
+   * queued for longer than JUDGE_LAG_MS waits one more turn of the loop,
+   * so the backlog is read first; and the time a late timer shows the
+   * server was blocked is credited to every node. Healthy nodes are not
+   * dropped for the server's own delay.
+   */
+  private sweep(): void {
+    if (this.sweepQueued) return;
+    this.sweepQueued = true;
+    this.judgeSoon();
+  }
+
+  private judgeSoon(): void {
+    const queued = Date.now();
+    setImmediate(() => {
+      if (this.closed) return;
+      if (Date.now() - queued > JUDGE_LAG_MS) return this.judgeSoon();
+      this.sweepQueued = false;
+      this.dropSilent();
+    });
+  }
+
   private dropSilent(): void {
     const limit = Date.now() - this.o.silenceTimeoutS * 1000;
     for (const n of [...this.nodes.values()]) {
-      if (n.lastSeen < limit) this.drop(n, `went silent (no call for ${this.o.silenceTimeoutS} s)`);
+      if (n.lastSeen < limit) this.drop(n, `went silent (no call for ${((Date.now() - n.lastSeen) / 1000).toFixed(1)} s; the limit is ${this.o.silenceTimeoutS} s)`);
     }
   }
 
@@ -361,7 +516,7 @@ export class Fleet {
     this.byToken.delete(n.token);
     for (const id of n.clientIds) if (this.clientNode.get(id) === n) this.clientNode.delete(id);
     for (const t of [...this.pending.values()]) {
-      if (t.nodeId === n.id) t.settle({ clientId: t.clientId, reason: `node ${n.id} ${why}` });
+      if (t.nodeId === n.id) t.settle({ clientId: t.clientId, reason: `node ${n.id} ${why}` }, true);
     }
     n.wake?.();
     this.o.log(`node ${n.id} dropped: ${why}`);

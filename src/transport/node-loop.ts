@@ -110,6 +110,15 @@ export async function runNodeLoop(o: NodeLoopOptions): Promise<NodeSummary> {
     );
     session.token = r.sessionToken;
     stats.registrations++;
+    // Heartbeats start before the runner is prepared: building it (worker threads, data) can take
+    // longer than the server's silence timeout on a loaded machine.
+    clearInterval(heartbeat);
+    const every = Math.max(0.2, r.heartbeatIntervalS) * 1000;
+    // A deadline of one interval would abort heartbeats on a loaded machine before they reach the
+    // server; they may overlap instead (one HTTP/2 connection carries them all).
+    heartbeat = setInterval(() => {
+      client.heartbeat({}, { timeoutMs: Math.max(5000, 5 * every) }).catch(() => undefined); // failures show in the next pull
+    }, every);
     const info = r.run;
     if (!info) throw new QflError('server', 'RegisterNode answered without run info');
     if (!run || run.runId !== info.runId) {
@@ -118,11 +127,6 @@ export async function runNodeLoop(o: NodeLoopOptions): Promise<NodeSummary> {
       runner = await o.prepare(info);
       o.log(`joined run ${info.name} (${info.runId}) as ${r.nodeId}: clients ${ranges(o.clientIds)} of ${info.numClients}, ${info.rounds} rounds`);
     } else o.log(`registered again as ${r.nodeId}`);
-    clearInterval(heartbeat);
-    const every = Math.max(0.2, r.heartbeatIntervalS) * 1000;
-    heartbeat = setInterval(() => {
-      client.heartbeat({}, { timeoutMs: every }).catch(() => undefined); // failures show in the next pull
-    }, every);
   };
 
   try {

@@ -64,16 +64,22 @@ export function partitionOfIndex(index: number, perNode: number): number[] {
 }
 
 export function parsePartition(text: string): number[] {
+  return parseClientIds(text, '--partition');
+}
+
+/** Client ids and ranges ("0-3,7") as a list; errors name `field`. */
+export function parseClientIds(text: string, field: string): number[] {
   const out: number[] = [];
+  const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
   for (const part of text.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) fail('--partition', `must be client ids and ranges like 3 or 0-4,7, got '${text}'`);
+    const m = /^\s*(\d{1,9})\s*(?:-\s*(\d{1,9})\s*)?$/.exec(part);
+    if (!m) fail(field, `must be client ids and ranges like 3 or 0-4,7, got '${shown}'`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) fail('--partition', `range ${a}-${b} runs backwards`);
-    if (b - a > 100_000) fail('--partition', `range ${a}-${b} is too large`);
+    if (b < a) fail(field, `range ${a}-${b} runs backwards`);
+    if (b - a > 100_000 || out.length + b - a > 100_000) fail(field, `'${shown}' lists more than 100000 clients`);
     for (let k = a; k <= b; k++) out.push(k);
   }
-  if (new Set(out).size !== out.length) fail('--partition', `lists a client twice: '${text}'`);
+  if (new Set(out).size !== out.length) fail(field, `lists a client twice: '${shown}'`);
   return out;
 }

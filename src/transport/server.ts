@@ -50,7 +50,7 @@ export class FleetServer {
     // Every open call (nodes' long polls: one per node) listens on the shutdown signal.
     setMaxListeners(0, this.closing.signal);
     this.fleet = new Fleet({ ...o, log: o.log ?? (() => undefined) });
-    this.handler = connectNodeAdapter({
+    const adapter = connectNodeAdapter({
       routes: (router) => this.routes(router),
       readMaxBytes: o.maxMessageBytes,
       writeMaxBytes: o.maxMessageBytes,
@@ -59,6 +59,13 @@ export class FleetServer {
       acceptCompression: [],
       ...(o.fallback ? { fallback: o.fallback } : {}),
     });
+    // A call counts as a heartbeat when its headers arrive, not when the RPC handler gets to it
+    // some event-loop turns later: a busy server must not judge a node by its own backlog.
+    this.handler = (req, res) => {
+      const token = req.headers[SESSION_HEADER];
+      if (typeof token === 'string') this.fleet.touch(token);
+      adapter(req as Parameters<typeof adapter>[0], res as Parameters<typeof adapter>[1]);
+    };
   }
 
   /**
@@ -176,8 +183,9 @@ class RemoteExecutor implements Executor {
   readonly kind = 'remote' as const;
   constructor(private readonly fleet: Fleet) {}
 
-  fit(tasks: readonly FitIns[], opts: ExecOptions = {}): Promise<(FitRes | Failure)[]> {
-    return this.run('fit', tasks, opts) as Promise<(FitRes | Failure)[]>;
+  async fit(tasks: readonly FitIns[], opts: ExecOptions = {}): Promise<(FitRes | Failure)[]> {
+    // The norm bound needs the whole round's updates.
+    return this.fleet.screen((await this.run('fit', tasks, opts)) as (FitRes | Failure)[]);
   }
 
   evaluate(tasks: readonly EvaluateIns[], opts: ExecOptions = {}): Promise<(EvaluateRes | Failure)[]> {

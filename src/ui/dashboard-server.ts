@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allowedHostNames, hostOf } from './host-check.js';
 import type { ClientStatus, RunEvent, RunMonitor } from '../experiments/events.js';
 import { isRunDir } from '../experiments/report/read.js';
 import { fail, QflError } from '../util/errors.js';
@@ -74,6 +75,8 @@ export interface ListenOptions {
   readonly host?: string;
   /** Default 8450 (or the next free of the next few, else any); 0: any free port. */
   readonly port?: number;
+  /** Host names besides this machine's own that requests may name (a DNS name of a server behind NAT). */
+  readonly allowedHosts?: readonly string[];
 }
 
 const TYPES: Record<string, string> = {
@@ -93,7 +96,6 @@ const SECURITY_HEADERS = {
 };
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 const FALLBACK_PAGE = `<!doctype html><meta charset="utf-8"><title>qfl dashboard</title>
 <p>The dashboard's page is not built: run <code>npm run build</code> (or <code>node scripts/build-web.mjs</code>).
@@ -133,6 +135,7 @@ export class Dashboard implements RunMonitor {
   private server: Server | undefined;
   private address = '';
   private host = DEFAULT_HOST;
+  private allowedHosts = allowedHostNames(DEFAULT_HOST);
   private closed = false;
 
   constructor(o: DashboardOptions) {
@@ -179,6 +182,7 @@ export class Dashboard implements RunMonitor {
     const asked = l.port ?? DEFAULT_PORT;
     if (!Number.isInteger(asked) || asked < 0 || asked > 65535) fail('port', `must be an integer in 0..65535, got ${asked}`);
     this.host = host;
+    this.allowedHosts = allowedHostNames(host, l.allowedHosts ?? []);
     const server = createServer((req, res) => this.handle(req, res));
     server.keepAliveTimeout = 2000;
     let port: number | undefined;
@@ -238,12 +242,11 @@ export class Dashboard implements RunMonitor {
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
-    if (LOOPBACK.has(this.host)) {
-      const name = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-      if (!LOOPBACK_NAMES.has(name)) {
-        json(res, 403, { error: `host '${name}' refused: this dashboard answers to localhost only` });
-        return;
-      }
+    // On every bind address (DNS rebinding): only names of this machine, see host-check.ts.
+    const name = hostOf(req.headers.host);
+    if (!this.allowedHosts.has(name)) {
+      json(res, 403, { error: `host '${name.slice(0, 100)}' refused: this dashboard answers to ${LOOPBACK.has(this.host) ? 'localhost only' : "this machine's addresses and names (add one with --ui-allowed-hosts)"}` });
+      return;
     }
     const mount = this.mounts.find((m) => (req.url ?? '').startsWith(m.prefix));
     if (mount) {
@@ -425,6 +428,6 @@ function listen(server: Server, host: string, port: number): Promise<number> {
  */
 export async function startDashboard(o: DashboardOptions & ListenOptions): Promise<Dashboard> {
   const d = new Dashboard(o);
-  await d.start({ ...(o.host !== undefined ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}) });
+  await d.start({ ...(o.host !== undefined ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.allowedHosts ? { allowedHosts: o.allowedHosts } : {}) });
   return d;
 }

@@ -1,7 +1,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALLOWLIST_FILE, nodeKeyFileName, writeNodeKey } from '../../transport/auth.js';
+import { ALLOWLIST_FILE, formatClients, nodeKeyFileName, writeNodeKey } from '../../transport/auth.js';
+import { parseClientIds } from '../../transport/protocol.js';
 import { CERT_FILES, DEFAULT_DAYS, normalizeHosts, writeDevCertificates } from '../../transport/certs.js';
 import { fail } from '../../util/errors.js';
 import { K8S_SECRETS_FILE, k8sSecretsYaml } from '../../transport/k8s-secrets.js';
@@ -13,14 +14,17 @@ import { K8S_SECRETS_FILE, k8sSecretsYaml } from '../../transport/k8s-secrets.js
  * Ed25519 node key listed in allowlist.txt.
  */
 
-const USAGE = `usage: qfl certs --out DIR [--hosts H1,H2] [--nodes N] [--days D] [--force] [--k8s [--namespace NS]]
-       qfl certs node NAME --out DIR
+const USAGE = `usage: qfl certs --out DIR [--hosts H1,H2] [--nodes N] [--clients-per-node M] [--days D] [--force] [--k8s [--namespace NS]]
+       qfl certs node NAME --clients IDS --out DIR
 
 qfl certs: a development CA, a server certificate it signs, and N node keys
   --out DIR      directory to write (created if missing)
   --hosts LIST   comma-separated names and IP addresses clients will dial;
                  localhost and 127.0.0.1 are always included
   --nodes N      node keys node-0.key .. node-{N-1}.key plus allowlist.txt (default 0)
+  --clients-per-node M
+                 node-k may host clients kM..kM+M-1 (default 1: node-k hosts client k);
+                 the allow-list binds every key to its clients
   --days D       validity of the certificates (default ${DEFAULT_DAYS})
   --force        overwrite files already in DIR
   --k8s          also write DIR/${K8S_SECRETS_FILE}: the server's TLS secret, the CA, the
@@ -28,6 +32,7 @@ qfl certs: a development CA, a server certificate it signs, and N node keys
   --namespace NS namespace of those Secrets (default: kubectl's current one)
 
 qfl certs node NAME: one more node key, NAME.key, added to DIR/allowlist.txt
+  --clients IDS  the clients this key may host: ids and ranges (0-2,7), or '*' for any
   --out DIR      an existing directory made by 'qfl certs'`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -39,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       hosts: { type: 'string' },
       nodes: { type: 'string' },
+      'clients-per-node': { type: 'string' },
       days: { type: 'string' },
       force: { type: 'boolean' },
       k8s: { type: 'boolean' },
@@ -55,9 +61,10 @@ export async function run(argv: string[]): Promise<number> {
   const hosts = normalizeHosts((values.hosts ?? '').split(',').filter((h) => h.trim() !== ''));
   const nodes = wholeNumber('--nodes', values.nodes, 0, 10_000) ?? 0;
   const days = wholeNumber('--days', values.days, 1, 36_500) ?? DEFAULT_DAYS;
+  const clientsPerNode = wholeNumber('--clients-per-node', values['clients-per-node'], 1, 100_000) ?? 1;
 
   const dir = values.out;
-  const { files } = writeDevCertificates(dir, { hosts, days, nodes, force: values.force ?? false });
+  const { files } = writeDevCertificates(dir, { hosts, days, nodes, clientsPerNode, force: values.force ?? false });
   console.log(`wrote ${files.length} files to ${dir} (server certificate for ${hosts.join(', ')}; valid ${days} days):`);
   for (const f of files) console.log(`  ${f}`);
   console.log('');
@@ -78,7 +85,7 @@ function node(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { out: { type: 'string' }, clients: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -90,8 +97,10 @@ function node(argv: string[]): number {
   const dir = values.out;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail('--out', `'${dir}' is not a directory; make it with 'qfl certs --out ${dir}'`);
 
-  const publicKey = writeNodeKey(dir, name);
-  console.log(`wrote ${join(dir, nodeKeyFileName(name))} and added '${name} ${publicKey}' to ${join(dir, ALLOWLIST_FILE)}`);
+  if (values.clients === undefined) fail('--clients', "is required: the client ids this key may host (0-2,7), or '*' for any");
+  const clients = values.clients.trim() === '*' ? '*' : new Set(parseClientIds(values.clients, '--clients'));
+  const publicKey = writeNodeKey(dir, name, clients);
+  console.log(`wrote ${join(dir, nodeKeyFileName(name))} and added '${name} ${publicKey} ${formatClients(clients)}' to ${join(dir, ALLOWLIST_FILE)}`);
   console.log('');
   printUsage(dir, 'HOST', name);
   return 0;

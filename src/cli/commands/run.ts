@@ -12,6 +12,9 @@ import { configYaml, runFederation } from '../../experiments/runner.js';
 import { expandSweep, type SweepPointConfig } from '../../experiments/sweep.js';
 import { dryRunText, estimateRun } from '../../experiments/dry-run.js';
 import { openTracking, teeMonitor, withTensorBoard } from '../../experiments/tracking/index.js';
+import { checkResources, type ResourceLimits } from '../../experiments/limits.js';
+import { checkByzantineBudget } from '../../experiments/byzantine-budget.js';
+import { LIMIT_HELP, LIMIT_OPTIONS, limitArgs, limitsOf } from '../limit-flags.js';
 import { writePaperReport } from '../../experiments/papers/index.js';
 import type { Dashboard } from '../../ui/dashboard-server.js';
 import { fail } from '../../util/errors.js';
@@ -41,6 +44,11 @@ options:
                      time per round (one real local round of one client); writes nothing
   --tensorboard DIR  write TensorBoard event files to DIR/RUN_NAME/ (tracking.tensorboard):
                      one scalar per metric per round; view with tensorboard --logdir DIR
+  --rollback         with --resume: continue from the previous checkpoint (one
+                     round back) when the latest one is corrupt
+${LIMIT_HELP}
+  --allow-unsafe     run a robust aggregator against more attackers (config
+                     attacks) than its f tolerates, with a warning, instead of refusing
   --rounds N         override federation.rounds
   --workers N        override runtime.workers (0: clients in this thread)
   --quiet            no progress output (the dashboard's address is still printed)
@@ -61,6 +69,9 @@ export async function run(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
       tensorboard: { type: 'string' },
+      rollback: { type: 'boolean' },
+      ...LIMIT_OPTIONS,
+      'allow-unsafe': { type: 'boolean' },
       rounds: { type: 'string' },
       workers: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -83,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(dryRunText(config, estimateRun(config)));
     return 0;
   }
+  const limits = limitsOf(values);
   const uiPort = parsePort('--ui-port', values['ui-port']);
   const ui: UiOptions | undefined = values['no-ui']
     ? undefined
@@ -90,10 +102,12 @@ export async function run(argv: string[]): Promise<number> {
 
   if (config.sweep) {
     if (values.resume) fail('--resume', 'a sweep resumes by itself: run the same command again');
-    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false, ui);
+    const unsafe = values['allow-unsafe'] ?? false;
+    return runSweep(config, values.out ?? join('runs', config.name), values.quiet ?? false, ui, limits, [...limitArgs(values), ...(unsafe ? ['--allow-unsafe'] : [])], unsafe);
   }
   const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
   if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
+  if (values.rollback && !values.resume) fail('--rollback', 'only goes with --resume RUN_DIR');
   const progress = createProgress(process.stderr, values.quiet ?? false);
   progress.log(`run directory: ${runDir}`);
   const dashboard = ui && (await startUi({ runDir, live: true, ...ui }));
@@ -111,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   try {
     const monitor = teeMonitor(dashboard?.monitor, tracker);
-    result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, monitor });
+    result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, allowUnsafe: values['allow-unsafe'] ?? false, progress, monitor });
   } finally {
     // The page is told the run is over, and the server stops so the process can exit.
     await dashboard?.close();
@@ -160,19 +174,24 @@ const isComplete = (dir: string) => existsSync(join(dir, 'events.jsonl')) && sum
  * each with in-process clients), skipping points that already finished and
  * resuming points that stopped half way.
  */
-async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean, ui: UiOptions | undefined): Promise<number> {
-  const points = expandSweep(config);
+async function runSweep(config: RunConfig, sweepDir: string, quiet: boolean, ui: UiOptions | undefined, limits: ResourceLimits, passLimits: readonly string[], allowUnsafe: boolean): Promise<number> {
+  const points = expandSweep(config, limits);
+  // Every point is checked here, before any process starts.
+  for (const p of points) {
+    checkResources({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }, limits);
+    checkByzantineBudget(p.config, { allowUnsafe, warn: (l) => quiet || process.stderr.write(`  ${p.label}: ${l}\n`) });
+  }
   mkdirSync(sweepDir, { recursive: true });
   // One dashboard on the sweep's directory lists its points as they run; the points run without their own.
   const dashboard = ui && (await startUi({ runDir: sweepDir, ...ui }));
   try {
-    return await sweepPoints(config, sweepDir, points, quiet);
+    return await sweepPoints(config, sweepDir, points, quiet, passLimits);
   } finally {
     await dashboard?.close();
   }
 }
 
-async function sweepPoints(config: RunConfig, sweepDir: string, points: SweepPointConfig[], quiet: boolean): Promise<number> {
+async function sweepPoints(config: RunConfig, sweepDir: string, points: SweepPointConfig[], quiet: boolean, passLimits: readonly string[]): Promise<number> {
   // The sweep's own resolved config, so that `qfl report` can redo its paper report.
   writeFileSync(join(sweepDir, 'sweep.yaml'), configYaml(config));
   const parallel = config.sweep?.parallel ?? availableParallelism();
@@ -197,7 +216,7 @@ async function sweepPoints(config: RunConfig, sweepDir: string, points: SweepPoi
     const cfgPath = join(dir, 'point.yaml');
     writeFileSync(cfgPath, configYaml({ ...p.config, runtime: { ...p.config.runtime, workers: 0 } }));
     const resume = existsSync(join(dir, 'checkpoint.json'));
-    const args = [cli, 'run', cfgPath, '--quiet', '--no-ui', ...(resume ? ['--resume', dir] : ['--out', dir])];
+    const args = [cli, 'run', cfgPath, '--quiet', '--no-ui', ...passLimits, ...(resume ? ['--resume', dir] : ['--out', dir])];
     const code = await new Promise<number>((done) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       children.add(child);

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../../experiments/config.js';
 import { createProgress } from '../../experiments/progress.js';
 import { writeRunReport } from '../../experiments/report/index.js';
 import { RunConfigSchema } from '../../experiments/run-schema.js';
-import { appConfigOf, configYaml, runFederation } from '../../experiments/runner.js';
+import { appConfigOf, checkResumable, configYaml, runFederation } from '../../experiments/runner.js';
+import { appendEvent } from '../../experiments/run-files.js';
+import { readCheckpoint } from '../../fl/checkpoint.js';
+import { DEFAULT_NORM_MULTIPLE } from '../../transport/plausibility.js';
+import { checkResources } from '../../experiments/limits.js';
+import { checkByzantineBudget } from '../../experiments/byzantine-budget.js';
+import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from '../limit-flags.js';
 import { createClientApp } from '../../experiments/client-app.js';
 import { fail } from '../../util/errors.js';
 import { AllowList } from '../../transport/auth.js';
@@ -41,6 +48,23 @@ options:
                          a round starts; the run stops with a message after (default 300)
   --heartbeat S          interval nodes are asked to call in at (default 5)
   --silence-timeout S    a node silent this long is dropped from rounds (default 30)
+  --node-grace S         a round whose clients' nodes are away (not connected,
+                         dropped mid-task) waits up to S seconds for them to come
+                         back, checking with backoff, before the task fails
+                         (default: the config's runtime.node_grace_s, 10)
+  --update-norm-multiple K
+                         refuse (or clip) an update whose L2 norm is above K x the
+                         round's median update norm (default 10; 0: no bound)
+  --max-update-norm X    an absolute cap on that bound
+  --on-large-update A    refuse (default) or clip an update above the bound
+  --node-data            nodes train on data of their own (browser CSV files):
+                         num_examples need not equal the server's partition
+                         sizes, only lie in 1..(training set size)
+  --rollback             with --resume: continue from the previous checkpoint
+                         when the latest one is corrupt
+${LIMIT_HELP}
+  --allow-unsafe         run a robust aggregator against more attackers than its f
+                         tolerates, with a warning, instead of refusing
   --max-message-mb MB    largest message in either direction (default: 64, or
                          4 models' worth if larger)
   --serve-partitions     send each node its clients' partitions of the config's
@@ -48,11 +72,20 @@ options:
   --no-ui                no dashboard
   --ui-host H            dashboard address (default 127.0.0.1: this machine only)
   --ui-port P            dashboard port (default 8450 or the next free one; 0: any)
+  --ui-allowed-hosts L   comma-separated host names the dashboard answers to besides
+                         this machine's addresses (it refuses other Host headers)
 
-The dashboard also serves the Fleet service over HTTP/1.1 (Connect and
-gRPC-Web) and a page, DASHBOARD/join/, where a browser tab joins the run as a
-client (with --insecure; with --serve-partitions it trains on the server's
-partition for the client ids it picks, otherwise on a CSV file it is given).
+Every node result is checked before use: metrics finite and in range (accuracy
+in [0, 1], loss in [0, 1e6]), num_examples equal to the client's partition
+size, the update under the round's norm bound; each refusal is a 'refusal'
+line in events.jsonl naming the node and the reason.
+
+With --insecure the dashboard also serves the Fleet service over HTTP/1.1
+(Connect and gRPC-Web) and a page, DASHBOARD/join/, where a browser tab joins
+the run as a client (with --serve-partitions it trains on the server's
+partition for the client ids it picks, otherwise on a CSV file it is given,
+with --node-data). With TLS on, the Fleet service is served only on the TLS
+port.
   --quiet                no progress output
   -h, --help             show this help`;
 
@@ -76,6 +109,15 @@ export async function run(argv: string[]): Promise<number> {
       'wait-timeout': { type: 'string' },
       heartbeat: { type: 'string' },
       'silence-timeout': { type: 'string' },
+      'node-grace': { type: 'string' },
+      'update-norm-multiple': { type: 'string' },
+      'max-update-norm': { type: 'string' },
+      'on-large-update': { type: 'string' },
+      'node-data': { type: 'boolean' },
+      rollback: { type: 'boolean' },
+      ...LIMIT_OPTIONS,
+      'allow-unsafe': { type: 'boolean' },
+      'ui-allowed-hosts': { type: 'string' },
       'max-message-mb': { type: 'string' },
       'serve-partitions': { type: 'boolean' },
       'no-ui': { type: 'boolean' },
@@ -112,11 +154,26 @@ export async function run(argv: string[]): Promise<number> {
   if (silence <= heartbeat) fail('--silence-timeout', `must be longer than --heartbeat (${heartbeat} s), got ${silence}`);
   const port = numberFlag('--port', values.port, 9092, { min: 0, max: 65535, integer: true });
   const host = values.host ?? (insecure ? '127.0.0.1' : '0.0.0.0');
+  const nodeGrace = numberFlag('--node-grace', values['node-grace'], config.runtime.node_grace_s, { min: 0 });
+  const normMultiple = numberFlag('--update-norm-multiple', values['update-norm-multiple'], DEFAULT_NORM_MULTIPLE, { min: 0 });
+  const maxNorm = values['max-update-norm'] === undefined ? undefined : numberFlag('--max-update-norm', values['max-update-norm'], 0, { min: 0 });
+  const onLarge = values['on-large-update'] ?? 'refuse';
+  if (onLarge !== 'refuse' && onLarge !== 'clip') fail('--on-large-update', `must be refuse or clip, got '${onLarge}'`);
+  if (values.rollback && !values.resume) fail('--rollback', 'only goes with --resume RUN_DIR');
 
+  const limits = limitsOf(values);
+  checkResources(config, limits);
+  checkByzantineBudget(config, { allowUnsafe: values['allow-unsafe'] ?? false, warn: (l) => process.stderr.write(`${l}\n`) });
   const runDir = values.resume ?? values.out ?? join('runs', `${config.name}-${stamp()}`);
+  if (values.resume) {
+    // Before listening: a wrong config or a corrupt checkpoint is found now, not after the nodes came.
+    checkResumable(runDir, config);
+    readCheckpoint(runDir, { rollback: values.rollback ?? false });
+  }
   const progress = createProgress(process.stderr, values.quiet ?? false);
   const app = createClientApp(appConfigOf(config)); // fails early on a bad data or model section
   const paramCount = app.model().paramCount;
+  const eventsPath = join(runDir, 'events.jsonl');
   const maxMb = numberFlag('--max-message-mb', values['max-message-mb'], Math.max(64, Math.ceil((4 * paramCount * 8) / 2 ** 20)), { min: 1 });
   const server = new FleetServer({
     host,
@@ -125,6 +182,15 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.allowlist ? { allowList: AllowList.load(values.allowlist) } : {}),
     heartbeatIntervalS: heartbeat,
     silenceTimeoutS: silence,
+    nodeGraceS: nodeGrace,
+    plausibility: values['node-data']
+      ? { nodeData: { maxExamples: app.partitionSizes().reduce((a, b) => a + b, 0) } }
+      : { expectedExamples: (id, kind) => (kind === 'fit' ? app.trainData(id).n : app.testData(id).n) },
+    ...(normMultiple > 0 || maxNorm !== undefined ? { norms: { normMultiple: normMultiple > 0 ? normMultiple : Infinity, ...(maxNorm !== undefined ? { maxNorm } : {}), action: onLarge } } : {}),
+    onRefusal: (r) => {
+      mkdirSync(runDir, { recursive: true });
+      appendEvent(eventsPath, { type: 'refusal', time: new Date().toISOString(), ...r });
+    },
     maxMessageBytes: Math.floor(maxMb * 2 ** 20),
     log: (line) => progress.log(line),
     ...(values['serve-partitions'] ? { partitions: (id: number) => ({ ...app.partition(id), range: app.range }) } : {}),
@@ -148,12 +214,14 @@ export async function run(argv: string[]): Promise<number> {
           live: true,
           ...(values['ui-host'] !== undefined ? { host: values['ui-host'] } : {}),
           ...(uiPort !== undefined ? { port: uiPort } : {}),
-          // Browser clients reach the Fleet service through the dashboard's HTTP/1.1 port.
-          mounts: [{ prefix: `/${FleetService.typeName}/`, handle: server.handler }],
+          ...(values['ui-allowed-hosts'] ? { allowedHosts: values['ui-allowed-hosts'].split(',').map((h) => h.trim()).filter((h) => h !== '') } : {}),
+          // Browser clients reach the Fleet service through the dashboard's HTTP/1.1 port, in insecure
+          // runs only: with TLS on, the plain dashboard port would bypass it.
+          mounts: cert ? [] : [{ prefix: `/${FleetService.typeName}/`, handle: server.handler }],
         },
         { host: '--ui-host', port: '--ui-port' },
       );
-  if (ui) process.stderr.write(`dashboard: ${ui.url}  (browser clients join at ${ui.url}join/)\n`);
+  if (ui) process.stderr.write(`dashboard: ${ui.url}${cert ? '  (the Fleet service is on the TLS port only)' : `  (browser clients join at ${ui.url}join/)`}\n`);
   progress.log(`qfl server: run ${config.name}, ${app.numClients} clients, ${config.federation.rounds} rounds; listening on ${url}${insecure && !cert ? ' (insecure: no TLS)' : ''}`);
   progress.log(`run directory: ${runDir}`);
   const stop = new AbortController();
@@ -169,7 +237,7 @@ export async function run(argv: string[]): Promise<number> {
     progress.log(`waiting up to ${waitTimeout} s for nodes to host clients 0..${app.numClients - 1}`);
     await server.fleet.waitForClients(clientIds, waitTimeout, stop.signal);
     tracker = await openTracking(config, runDir, (l) => progress.log(l));
-    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, executor: server.executor(), monitor: teeMonitor(ui, tracker) });
+    const result = await runFederation({ config, runDir, resume: values.resume !== undefined, rollback: values.rollback ?? false, limits, allowUnsafe: values['allow-unsafe'] ?? false, progress, executor: server.executor(), monitor: teeMonitor(ui, tracker) });
     await tracker?.close();
     tracker = undefined;
     await server.finish();

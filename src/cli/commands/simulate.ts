@@ -29,6 +29,8 @@ qubits, measure and barrier ignored) and prints JSON on stdout.
   --shots N        sample N measurements: {"counts": {"0101": 12, ...}};
                    with --expval, estimate each expectation from N shots
   --seed S         seed of the sampler (integer, default 0)
+  --max-qubits N   qubits the program may declare (default 24: a 256 MiB state; at most 30)
+  --max-ops N      operations after expanding gate definitions (default 1000000)
   -h, --help       show this help`;
 
 function integerOption(name: string, text: string | undefined, min: number): number | undefined {
@@ -59,6 +61,8 @@ export async function run(argv: string[]): Promise<number> {
       expval: { type: 'string' },
       shots: { type: 'string' },
       seed: { type: 'string' },
+      'max-qubits': { type: 'string' },
+      'max-ops': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,7 +79,9 @@ export async function run(argv: string[]): Promise<number> {
 
   let circuit;
   try {
-    circuit = parseQasm(readProgram(path)).circuit;
+    const maxQubits = integerOption('max-qubits', values['max-qubits'], 1);
+    const maxOps = integerOption('max-ops', values['max-ops'], 1);
+    circuit = parseQasm(readProgram(path), { ...(maxQubits !== undefined ? { maxQubits } : {}), ...(maxOps !== undefined ? { maxOps } : {}) }).circuit;
   } catch (e) {
     if (e instanceof QflError && e.field.startsWith('line ')) throw new QflError(`${path}, ${e.field}`, e.detail);
     throw e;

@@ -74,14 +74,22 @@ function splitValue(e: RoundEvent, split: Split, metric: Metric): number | null 
   }
 }
 
-/** Long-form rows `{series, split, round, value}` of one metric, finite values only. */
+/**
+ * Values a chart can draw: finite, and accuracies in [0, 1] (the axis is
+ * fixed there; a line drawn to 1e9 % would take gigabytes to render).
+ */
+function plottable(metric: Metric, v: number | null | undefined): v is number {
+  return finite(v) && (metric !== 'accuracy' || (v >= 0 && v <= 1));
+}
+
+/** Long-form rows `{series, split, round, value}` of one metric, plottable values only. */
 export function metricRows(series: readonly Series[], metric: Metric): Row[] {
   const rows: Row[] = [];
   for (const s of series) {
     for (const e of s.rounds) {
       for (const split of SPLIT_ORDER) {
         const v = splitValue(e, split, metric);
-        if (finite(v)) rows.push({ series: s.label, split: SPLITS[split].label, round: e.round, value: v });
+        if (plottable(metric, v)) rows.push({ series: s.label, split: SPLITS[split].label, round: e.round, value: v });
       }
     }
   }
