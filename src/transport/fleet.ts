@@ -47,6 +47,8 @@ interface NodeSession {
   readonly clientIds: readonly number[];
   readonly token: string;
   readonly kind: string;
+  /** Qubits it simulates for sub-circuit tasks (0: none). */
+  readonly qubits: number;
   lastSeen: number;
   queue: Instruction[];
   /** Wakes a long-polling PullInstructions. */
@@ -55,10 +57,11 @@ interface NodeSession {
 
 interface PendingTask {
   readonly nodeId: string;
-  readonly kind: 'fit' | 'evaluate';
-  readonly clientId: number;
-  readonly round: number;
-  settle(outcome: FitRes | EvaluateRes | Failure): void;
+  /** Checks a result against its instruction; throws a WireError if it does not fit. */
+  decode(r: Result): unknown;
+  /** What the task resolves with when it fails. */
+  failure(reason: string): unknown;
+  settle(outcome: unknown): void;
 }
 
 export interface NodeInfo {
@@ -66,6 +69,7 @@ export interface NodeInfo {
   readonly name: string;
   readonly kind: string;
   readonly clientIds: readonly number[];
+  readonly qubits: number;
   readonly secondsSinceSeen: number;
 }
 
@@ -110,6 +114,7 @@ export class Fleet {
     readonly clientIds: readonly number[];
     readonly protocolVersion: number;
     readonly kind: string;
+    readonly qubits?: number;
   }): { nodeId: string; sessionToken: string } {
     const name = req.name || 'node';
     if (req.protocolVersion !== PROTOCOL_VERSION) {
@@ -123,7 +128,11 @@ export class Fleet {
       if (!ok) throw this.refuse(Code.Unauthenticated, `node ${name}: the challenge signature does not verify (expired challenge, or a key other than the one allow-listed)`);
     }
     const n = this.run.numClients;
-    if (req.clientIds.length === 0) throw this.refuse(Code.InvalidArgument, `node ${name}: client_ids is empty; a node hosts at least one client`);
+    const qubits = req.qubits ?? 0;
+    if (!(Number.isInteger(qubits) && qubits >= 0 && qubits <= 30)) throw this.refuse(Code.InvalidArgument, `node ${name}: qubits must be an integer in [0, 30], got ${qubits}`);
+    if (req.clientIds.length === 0 && qubits === 0) {
+      throw this.refuse(Code.InvalidArgument, `node ${name}: client_ids is empty and qubits is 0; a node hosts at least one client or simulates sub-circuits`);
+    }
     const seen = new Set<number>();
     for (const id of req.clientIds) {
       if (!(Number.isInteger(id) && id >= 0 && id < n)) throw this.refuse(Code.InvalidArgument, `node ${name}: client id ${id} is out of range; this run has clients 0..${n - 1}`);
@@ -147,13 +156,15 @@ export class Fleet {
       clientIds: [...req.clientIds],
       token: randomBytes(24).toString('base64url'),
       kind: req.kind || 'node',
+      qubits,
       lastSeen: Date.now(),
       queue: [],
     };
     this.nodes.set(session.id, session);
     this.byToken.set(session.token, session);
     for (const id of session.clientIds) this.clientNode.set(id, session);
-    this.o.log(`node ${session.id} joined (${session.kind}) with clients ${ranges(session.clientIds)}`);
+    const hosts = [session.clientIds.length > 0 ? `clients ${ranges(session.clientIds)}` : '', qubits > 0 ? `${qubits} qubits` : ''].filter(Boolean).join(' and ');
+    this.o.log(`node ${session.id} joined (${session.kind}) with ${hosts}`);
     this.notify();
     return { nodeId: session.id, sessionToken: session.token };
   }
@@ -207,13 +218,12 @@ export class Fleet {
         return ack(false, `instruction ${r.instructionId} is unknown, expired or not yours (late results are refused)`);
       }
       try {
-        const outcome = decodeResult(r, { kind: task.kind, clientId: task.clientId, round: task.round, paramCount: this.run.numParameters });
-        task.settle(outcome as FitRes | EvaluateRes | Failure);
+        task.settle(task.decode(r));
         return ack(true);
       } catch (e) {
         if (!(e instanceof WireError)) throw e;
         this.o.log(`node ${node.id}: refused an invalid result: ${e.message}`);
-        task.settle({ clientId: task.clientId, reason: `sent an invalid result: ${e.message}` });
+        task.settle(task.failure(`sent an invalid result: ${e.message}`));
         return ack(false, e.message);
       }
     });
@@ -238,7 +248,7 @@ export class Fleet {
   /** Connected nodes, for logs and the dashboard. */
   list(): NodeInfo[] {
     const now = Date.now();
-    return [...this.nodes.values()].map((s) => ({ id: s.id, name: s.name, kind: s.kind, clientIds: s.clientIds, secondsSinceSeen: (now - s.lastSeen) / 1000 }));
+    return [...this.nodes.values()].map((s) => ({ id: s.id, name: s.name, kind: s.kind, clientIds: s.clientIds, qubits: s.qubits, secondsSinceSeen: (now - s.lastSeen) / 1000 }));
   }
 
   hosted(clientId: number): boolean {
@@ -296,21 +306,21 @@ export class Fleet {
           if (!node) return settleNow({ clientId: ins.clientId, reason: 'no node hosts this client (not connected)' });
           const id = `r${ins.round}-${kind}-c${ins.clientId}-${++this.nextTask}`;
           let timer: NodeJS.Timeout | undefined;
+          const failure = (reason: string): Failure => ({ clientId: ins.clientId, reason });
           const task: PendingTask = {
             nodeId: node.id,
-            kind,
-            clientId: ins.clientId,
-            round: ins.round,
+            decode: (r) => decodeResult(r, { kind, clientId: ins.clientId, round: ins.round, paramCount: this.run.numParameters }),
+            failure,
             settle: (o) => {
               if (!this.pending.delete(id)) return;
               clearTimeout(timer);
               node.queue = node.queue.filter((q) => q.id !== id);
-              settleNow(o);
+              settleNow(o as FitRes | EvaluateRes | Failure);
             },
           };
           this.pending.set(id, task);
           if (timeoutMs !== undefined) {
-            timer = setTimeout(() => task.settle({ clientId: ins.clientId, reason: `timeout after ${timeoutMs} ms (node ${node.id})` }), timeoutMs);
+            timer = setTimeout(() => task.settle(failure(`timeout after ${timeoutMs} ms (node ${node.id})`)), timeoutMs);
           }
           node.queue.push(kind === 'fit' ? fitInstruction(id, ins as FitIns, deadlineS) : evaluateInstruction(id, ins, deadlineS));
           woken.add(node);
@@ -318,6 +328,54 @@ export class Fleet {
     );
     for (const n of woken) n.wake?.();
     return Promise.all(all);
+  }
+
+  /**
+   * Sends one instruction to one node (sub-circuit tasks, which belong to a
+   * node rather than a client) and resolves with `decode(result)`, or with
+   * `{ failed: reason }` when the node drops, the deadline passes or the
+   * result does not decode (a WireError from `decode`: refused to the node).
+   */
+  send<T>(nodeId: string, build: (id: string) => Instruction, decode: (r: Result) => T, timeoutMs?: number): Promise<T | { readonly failed: string }> {
+    const node = this.nodes.get(nodeId);
+    if (!node) return Promise.resolve({ failed: `node ${nodeId} is not connected` });
+    const id = `n${++this.nextTask}`;
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const failure = (reason: string) => ({ failed: reason });
+      const task: PendingTask = {
+        nodeId,
+        decode,
+        failure,
+        settle: (o) => {
+          if (!this.pending.delete(id)) return;
+          clearTimeout(timer);
+          node.queue = node.queue.filter((q) => q.id !== id);
+          resolve(o as T | { failed: string });
+        },
+      };
+      this.pending.set(id, task);
+      if (timeoutMs !== undefined) timer = setTimeout(() => task.settle(failure(`timeout after ${timeoutMs} ms (node ${nodeId})`)), timeoutMs);
+      node.queue.push(build(id));
+      node.wake?.();
+    });
+  }
+
+  /** Resolves once `ready(nodes)` holds; rejects with `describe()` after `timeoutS`. */
+  async waitForNodes(ready: (nodes: NodeInfo[]) => boolean, timeoutS: number, describe: () => string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutS * 1000;
+    while (!ready(this.list())) {
+      if (signal?.aborted) throw new QflError('server', 'stopped while waiting for nodes');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new QflError('server', `waited ${timeoutS} s for nodes: ${describe()}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 1000));
+        this.changed.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   /** The run is over: nodes learn it at their next pull or heartbeat. */
@@ -361,7 +419,7 @@ export class Fleet {
     this.byToken.delete(n.token);
     for (const id of n.clientIds) if (this.clientNode.get(id) === n) this.clientNode.delete(id);
     for (const t of [...this.pending.values()]) {
-      if (t.nodeId === n.id) t.settle({ clientId: t.clientId, reason: `node ${n.id} ${why}` });
+      if (t.nodeId === n.id) t.settle(t.failure(`node ${n.id} ${why}`));
     }
     n.wake?.();
     this.o.log(`node ${n.id} dropped: ${why}`);
@@ -381,5 +439,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function instructionBytes(i: Instruction): number {
   const t = i.task;
+  if (t.case === 'cut') return 256 + (t.value.weights?.data.byteLength ?? 0) + (t.value.inputs?.data.byteLength ?? 0) + 200 * t.value.experiments.length;
   return 256 + (t.case === 'fit' || t.case === 'evaluate' ? (t.value.params?.data.byteLength ?? 0) : t.case === 'secagg' ? t.value.message.byteLength : 0);
 }

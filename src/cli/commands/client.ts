@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { fail } from '../../util/errors.js';
 import { loadNodeKey } from '../../transport/auth.js';
 import { parsePartition, runNode } from '../../transport/node.js';
+import { cutNodeFlags, CUT_NODE_HELP } from './cut-client.js';
 import { numberFlag } from '../flags.js';
 
 const HELP = `usage: qfl client --server URL --partition K [options]
@@ -26,6 +27,7 @@ options:
   --workers N          threads training this node's clients (default 1)
   --reconnect-timeout S  give up when the server is unreachable this long (default 300)
   --max-message-mb MB  largest message accepted (default 1024)
+${CUT_NODE_HELP}
   -h, --help           show this help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -43,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       'reconnect-timeout': { type: 'string' },
       'max-message-mb': { type: 'string' },
+      qubits: { type: 'string' },
+      perturb: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,7 +56,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.server === undefined) fail('--server', 'is required: the URL `qfl server` printed, e.g. https://server.example.org:9092');
-  if (values.partition === undefined) fail('--partition', 'is required: the client ids this node hosts, e.g. 0 or 0-9');
+  const cut = cutNodeFlags(values);
+  if (values.partition === undefined && !cut.qubits) fail('--partition', 'is required: the client ids this node hosts, e.g. 0 or 0-9 (or --qubits N for a node that only simulates sub-circuits)');
   const insecure = values.insecure ?? false;
   const https = values.server.startsWith('https://');
   if (!https && !insecure) fail('--server', `${values.server} is plaintext; use https:// (with --ca), or --insecure for a local run`);
@@ -60,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!insecure && values.key === undefined) fail('--key', 'is required: this node\'s key from `qfl certs` (its public half must be on the server\'s allow-list)');
   const key = values.key === undefined ? undefined : loadNodeKey(values.key);
   const name = values.name ?? (values.key ? basename(values.key, extname(values.key)) : `${hostname()}-${process.pid}`);
-  const clientIds = parsePartition(values.partition);
+  const clientIds = values.partition === undefined ? [] : parsePartition(values.partition);
   const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${name}: ${line}\n`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
@@ -70,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(key ? { key } : {}),
     name,
     clientIds,
+    ...cut,
     ...(values.data ? { dataDir: values.data } : {}),
     workers: numberFlag('--workers', values.workers, 1, { min: 1, max: 256, integer: true }),
     reconnectTimeoutS: numberFlag('--reconnect-timeout', values['reconnect-timeout'], 300, { min: 0 }),

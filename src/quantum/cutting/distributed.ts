@@ -189,3 +189,46 @@ export function uncutOutputs(circuit: Circuit, observables: readonly PauliWord[]
   }
   return { values, jacobian };
 }
+
+/**
+ * Labels for a circuit over the nodes at hand: contiguous blocks of wires,
+ * the largest node first, each block as wide as its node's qubits (the last
+ * one what is left). Two-qubit gates between blocks become gate cuts, which
+ * need no extra qubits (their measurements are mid-circuit). Fails with the
+ * qubits needed and available when the nodes cannot hold the circuit.
+ */
+export function planLabels(nQubits: number, nodes: readonly { readonly name: string; readonly qubits: number }[]): string[] {
+  const byQubits = [...nodes].filter((n) => n.qubits > 0).sort((a, b) => b.qubits - a.qubits || a.name.localeCompare(b.name));
+  const total = byQubits.reduce((a, n) => a + n.qubits, 0);
+  if (total < nQubits) {
+    fail('nodes', `the circuit has ${nQubits} qubits, the nodes simulate ${total} together (${byQubits.map((n) => `${n.name}: ${n.qubits}`).join(', ') || 'no nodes with qubits'})`);
+  }
+  const labels: string[] = [];
+  for (const n of byQubits) {
+    for (let q = 0; q < n.qubits && labels.length < nQubits; q++) labels.push(n.name);
+    if (labels.length === nQubits) break;
+  }
+  return labels;
+}
+
+/**
+ * Standard error of each reconstructed value when every experiment value is
+ * the mean of `shots` +-1 outcomes: the reconstruction is linear in each
+ * fragment's values and fragments are independent, so (delta method, exact
+ * to first order) var <O>_k = sum_e (d<O>_k / dE_{e,k})^2 (1 - E_{e,k}^2) / shots,
+ * the derivative being the reconstruction with E_e replaced by 1 and the rest
+ * of its fragment by 0. `values` are the exact (or estimated) experiment values.
+ */
+export function reconstructionStdErrors(cut: CutCircuits, values: Float64Array, shots: number): Float64Array {
+  const K = cut.nObservables;
+  const out = new Float64Array(K);
+  const probe = values.slice();
+  for (const e of cut.experiments) {
+    const f = e.fragment;
+    for (const o of cut.experiments) if (o.fragment === f) for (let k = 0; k < K; k++) probe[o.index * K + k] = o.index === e.index ? 1 : 0;
+    const d = cut.postprocess(probe);
+    for (let k = 0; k < K; k++) out[k] += d[k]! ** 2 * (1 - values[e.index * K + k]! ** 2) / shots;
+    for (const o of cut.experiments) if (o.fragment === f) for (let k = 0; k < K; k++) probe[o.index * K + k] = values[o.index * K + k]!;
+  }
+  return out.map(Math.sqrt);
+}

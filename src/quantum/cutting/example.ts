@@ -1,8 +1,6 @@
-import type { Rng } from '../../util/random.js';
 import { fail } from '../../util/errors.js';
 import { CircuitBuilder, input, type Circuit } from '../circuit.js';
 import { parsePauliWord, type PauliWord } from '../measure.js';
-import { detectionStudy, perturbationStudy, type DetectionRow, type PerturbationRow } from './attack.js';
 import { cutCircuit, type CutCircuits } from './experiments.js';
 
 /**
@@ -25,40 +23,6 @@ export function exampleClassifierCut(features: readonly number[] = [0.3, 1.1, -0
     wireCuts: [{ wire: 1, before: 11, label: 'B' }],
     inputs: features,
   });
-}
-
-export interface AttackReport {
-  readonly perturbation: readonly PerturbationRow[];
-  readonly detection: readonly DetectionRow[];
-}
-
-/**
- * The numbers quoted in README.md: node B perturbs its prepared inputs by
- * exp(-i eps Y); exact shifts, and detection rates with 1000 shots per
- * experiment, 400 trials, 5% family-wise false alarms.
- */
-export function exampleAttackReport(rng: Rng, trials = 400): AttackReport {
-  const cut = exampleClassifierCut();
-  const eps = [0, 0.05, 0.1, 0.2, 0.3, 0.6];
-  const perturbation = perturbationStudy(cut, { node: 'B', pauli: 'Y', eps });
-  const common = { node: 'B', eps, shots: 1000, trials, falseAlarm: 0.05, rng } as const;
-  const detection = [...detectionStudy(cut, common), ...detectionStudy(cut, { ...common, mode: 'selective' })];
-  return { perturbation, detection };
-}
-
-/** The report as a Markdown table. */
-export function formatAttackReport(r: AttackReport): string {
-  const f = (x: number) => x.toFixed(4);
-  const lines = [
-    '| eps | shift of reconstruction | same V at uncut input | mismatch vs V inserted at cut |',
-    '|---|---|---|---|',
-    ...r.perturbation.map((p) => `| ${p.eps} | ${f(p.shift)} | ${f(p.shiftAtInput)} | ${(p.mismatchAtCut ?? NaN).toExponential(1)} |`),
-    '',
-    '| mode | eps | shift | redundancy detection | identity detection | max identity residual |',
-    '|---|---|---|---|---|---|',
-    ...r.detection.map((d) => `| ${d.mode} | ${d.eps} | ${f(d.shift)} | ${d.redundancyRate.toFixed(3)} | ${d.identityRate.toFixed(3)} | ${d.identityResidual.toExponential(1)} |`),
-  ];
-  return lines.join('\n');
 }
 
 /**

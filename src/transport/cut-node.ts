@@ -1,0 +1,41 @@
+import { runSubCircuit, type InsertionHook } from '../quantum/cutting/subcircuit.js';
+import { QflError } from '../util/errors.js';
+import { Rng } from '../util/random.js';
+import { WireError, failureResult } from './codec.js';
+import { cutResult, decodeCutTask } from './cut-codec.js';
+import type { Instruction, Result } from './gen/qfl/fleet/v1/fleet_pb.js';
+
+/**
+ * A node's side of sub-circuit tasks: decode, refuse what does not fit (a
+ * sub-circuit wider than the qubits this node simulates, an unknown basis or
+ * action label, a malformed circuit) with a failure that names the field,
+ * run the rest on the statevector simulator, answer with the values. Shot
+ * noise is seeded by the task (a simulation, not a secret).
+ */
+export interface CutNodeOptions {
+  readonly qubits: number;
+  /** What a perturbing node inserts (security/attacks/cut-node.ts); none when honest. */
+  readonly insert?: InsertionHook;
+  readonly log: (line: string) => void;
+}
+
+export function cutTaskRunner(o: CutNodeOptions): (i: Instruction) => Promise<Result> {
+  return async (i) => {
+    try {
+      const d = decodeCutTask(i);
+      if (d.task.nQubits > o.qubits) {
+        throw new QflError(`instruction ${i.id}.cut.num_qubits`, `the sub-circuit is ${d.task.nQubits} qubits wide; this node simulates ${o.qubits} (--qubits)`);
+      }
+      const values = runSubCircuit(d.task, d.weights, d.W, d.inputs, d.B, {
+        shots: d.shots,
+        ...(d.shots > 0 ? { rng: new Rng(d.seed) } : {}),
+        ...(o.insert ? { insert: o.insert } : {}),
+      });
+      return cutResult(i.id, i.round, values, [d.W, d.B, d.task.experiments.length, d.task.observables.length], d.shots);
+    } catch (e) {
+      if (!(e instanceof WireError || e instanceof QflError)) throw e;
+      o.log(`refused sub-circuit task ${i.id}: ${e.message}`);
+      return failureResult(i.id, i.clientId, i.round, e.message);
+    }
+  };
+}
