@@ -42,7 +42,7 @@ export interface CutDetectors {
 }
 
 export interface CutFlag {
-  readonly kind: 'cut_flag';
+  readonly type: 'cut_flag';
   readonly round: number;
   readonly detector: 'replica' | 'identity';
   /** Node name flagged. */
@@ -165,14 +165,14 @@ export class CutDispatcher {
     throw new QflError(`fragment '${ft.node}'`, `node ${node.name} failed its sub-circuit task: ${r.failed}`);
   }
 
-  private flag(f: Omit<CutFlag, 'kind' | 'excluded'>): boolean {
+  private flag(f: Omit<CutFlag, 'type' | 'excluded'>): boolean {
     const exclude = this.o.detectors?.exclude ?? false;
     const c = this.flags.get(f.node) ?? { replica: 0, identity: 0 };
     c[f.detector]++;
     this.flags.set(f.node, c);
     if (exclude) this.excluded.add(f.node);
     this.o.log(`round ${f.round}: ${f.detector} detector flags node ${f.node} (fragment '${f.fragment}'${f.witness ? `, replica on ${f.witness}` : ''}): ${f.statistic.toPrecision(3)} > ${f.threshold.toPrecision(3)}${exclude ? '; excluded' : ''}`);
-    this.o.onEvent?.({ kind: 'cut_flag', ...f, excluded: exclude });
+    this.o.onEvent?.({ type: 'cut_flag', ...f, excluded: exclude });
     return true;
   }
 

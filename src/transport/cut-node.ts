@@ -16,6 +16,8 @@ export interface CutNodeOptions {
   readonly qubits: number;
   /** What a perturbing node inserts (security/attacks/cut-node.ts); none when honest. */
   readonly insert?: InsertionHook;
+  /** What it inserts by round (a node obeying the config's `attack:` entry); `insert` wins. */
+  readonly schedule?: (round: number) => InsertionHook | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -26,10 +28,11 @@ export function cutTaskRunner(o: CutNodeOptions): (i: Instruction) => Promise<Re
       if (d.task.nQubits > o.qubits) {
         throw new QflError(`instruction ${i.id}.cut.num_qubits`, `the sub-circuit is ${d.task.nQubits} qubits wide; this node simulates ${o.qubits} (--qubits)`);
       }
+      const insert = o.insert ?? o.schedule?.(i.round);
       const values = runSubCircuit(d.task, d.weights, d.W, d.inputs, d.B, {
         shots: d.shots,
         ...(d.shots > 0 ? { rng: new Rng(d.seed) } : {}),
-        ...(o.insert ? { insert: o.insert } : {}),
+        ...(insert ? { insert } : {}),
       });
       return cutResult(i.id, i.round, values, [d.W, d.B, d.task.experiments.length, d.task.observables.length], d.shots);
     } catch (e) {

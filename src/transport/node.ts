@@ -10,6 +10,7 @@ import { FleetService, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 import { runNodeLoop, sessionInterceptor, type NodeSummary, type TaskRunner } from './node-loop.js';
 import { cutTaskRunner } from './cut-node.js';
 import type { InsertionHook } from '../quantum/cutting/subcircuit.js';
+import { attackSchedule } from '../security/attacks/cut-node.js';
 
 export { parsePartition } from './protocol.js';
 
@@ -76,7 +77,9 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
           ? createExecutor(appRef(nodeAppConfig(info, o.dataDir)), { workers: o.workers, pipeline: parseJson(info.pipelineJson, 'run.pipeline_json') as PipelineSpec })
           : NO_CLIENTS;
       if (!o.qubits) return clients;
-      const cut = cutTaskRunner({ qubits: o.qubits, log: o.log, ...(o.insert ? { insert: o.insert } : {}) });
+      const schedule = attackSchedule(parseJson(info.appConfigJson, 'run.app_config_json'), o.name);
+      if (schedule) o.log(`this node obeys the run's attack: entry (it perturbs its sub-circuits in the attack phases)`);
+      const cut = cutTaskRunner({ qubits: o.qubits, log: o.log, ...(o.insert ? { insert: o.insert } : {}), ...(schedule ? { schedule } : {}) });
       return { fit: (t, x) => clients.fit(t, x), evaluate: (t, x) => clients.evaluate(t, x), close: () => clients.close(), cut };
     },
     reconnectTimeoutS: o.reconnectTimeoutS,

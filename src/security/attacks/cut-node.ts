@@ -62,3 +62,32 @@ export function parsePerturbation(text: string, field = '--perturb'): NodePertur
   if (target !== undefined && target !== 'cuts' && target !== 'inputs') fail(field, `target must be cuts or inputs, got '${target}'`);
   return { pauli, eps: e, ...(mode ? { mode } : {}), ...(target ? { target } : {}) };
 }
+
+/**
+ * Rounds of attack phase p (in a cut deployment's sweep) are
+ * ATTACK_ROUND_BASE + p * ATTACK_PHASE_ROUNDS + k: a node that obeys an
+ * `attack:` entry reads its strength eps[p] from the round of each task.
+ * Training rounds stay below ATTACK_ROUND_BASE.
+ */
+export const ATTACK_ROUND_BASE = 10_000_000;
+export const ATTACK_PHASE_ROUNDS = 100_000;
+
+/**
+ * The schedule of a node that obeys the run config's `attack:` entry
+ * (`{ node, pauli, mode, eps: [...] }`, examples/cut-deploy.yaml): the hook
+ * for a task's round, or undefined when this node is not the attacker or the
+ * round is not in an attack phase. A simulation device: a real adversary
+ * needs no config to misbehave (`qfl client --perturb`).
+ */
+export function attackSchedule(config: unknown, nodeName: string): ((round: number) => InsertionHook | undefined) | undefined {
+  const a = (config as { attack?: { node?: unknown; pauli?: unknown; mode?: unknown; eps?: unknown } } | null)?.attack;
+  if (!a || a.node !== nodeName) return undefined;
+  const eps = a.eps;
+  if (!Array.isArray(eps) || !eps.every((e) => typeof e === 'number' && Number.isFinite(e))) fail('attack.eps', 'must be a list of numbers');
+  const pauli = a.pauli ?? 'Y';
+  if (pauli !== 'X' && pauli !== 'Y' && pauli !== 'Z') fail('attack.pauli', `must be X, Y or Z, got '${String(pauli)}'`);
+  const mode = a.mode ?? 'uniform';
+  if (mode !== 'uniform' && mode !== 'selective') fail('attack.mode', `must be uniform or selective, got '${String(mode)}'`);
+  const hooks = (eps as number[]).map((e) => perturbationHook({ pauli, eps: e, mode }));
+  return (round) => (round < ATTACK_ROUND_BASE ? undefined : hooks[Math.floor((round - ATTACK_ROUND_BASE) / ATTACK_PHASE_ROUNDS)]);
+}
