@@ -9,6 +9,7 @@ import { cutCircuit } from './experiments.js';
 import { cutClassifierCircuit, exampleClassifierCut } from './example.js';
 import { cutModel, runCutModel, shiftRules, uncutOutputs, type FragmentRunner } from './distributed.js';
 import { fragmentTasks, runSubCircuit, checkSubCircuitTask } from './subcircuit.js';
+import { drawShotMean, ShotSampler } from './stats.js';
 
 const local: FragmentRunner = async (ft, weights, W, inputs, B) => runSubCircuit(ft.task, weights, W, inputs, B);
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
@@ -95,4 +96,21 @@ test('shift rules refuse a weight read twice or a controlled rotation', () => {
   // Unused weights have zero gradient.
   const cut = cutCircuit(c.build(), [parsePauliWord('Z1')], { labels: ['A', 'A'], keepParams: true });
   assert.equal(cut.partition.fragments.length, 1);
+});
+
+test('drawShotMean draws the same distribution as ShotSampler (mean, variance, tails)', () => {
+  const rng = new Rng(4);
+  for (const [v, shots] of [[0.3, 1000], [-0.95, 200], [0.999, 50], [0, 7]] as const) {
+    const n = 20000;
+    const a = Array.from({ length: n }, () => drawShotMean(v, shots, rng));
+    const mean = a.reduce((s, x) => s + x, 0) / n;
+    const variance = a.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
+    const want = (1 - v * v) / shots;
+    assert.ok(Math.abs(mean - v) < 5 * Math.sqrt(want / n), `mean ${mean} vs ${v}`);
+    assert.ok(Math.abs(variance / want - 1) < 0.06, `variance ${variance} vs ${want}`);
+    const s = new ShotSampler(v, shots);
+    const b = Array.from({ length: n }, () => s.draw(rng));
+    const tail = (xs: number[]) => xs.filter((x) => x > v + 2 * Math.sqrt(want)).length / n;
+    assert.ok(Math.abs(tail(a) - tail(b)) < 0.01, `upper tails ${tail(a)} vs ${tail(b)}`);
+  }
 });

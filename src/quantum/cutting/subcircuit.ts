@@ -5,7 +5,7 @@ import { pauliMasks, type Pauli, type PauliWord } from '../measure.js';
 import { simulate, type StateBatch } from '../statevector.js';
 import { GATE_SIDE_ACTIONS, PREP_GATES, PREP_STATES, type Basis, type GateSideAction, type PrepState } from './decompositions.js';
 import type { CutCircuits } from './experiments.js';
-import { ShotSampler } from './stats.js';
+import { drawShotMean } from './stats.js';
 
 /**
  * Sub-circuit tasks: one fragment's sub-experiments in the form a remote node
@@ -280,7 +280,7 @@ export function runSubCircuit(t: SubCircuitTask, weights: Float64Array, W: numbe
   });
   if (shots > 0) {
     // Each value is the mean of a product of +-1 outcomes (observable and mid-circuit signs): a +-1 variable with that mean.
-    for (let i = 0; i < out.length; i++) out[i] = new ShotSampler(Math.max(-1, Math.min(1, out[i]!)), shots).draw(o.rng!);
+    for (let i = 0; i < out.length; i++) out[i] = drawShotMean(out[i]!, shots, o.rng!);
   }
   return out;
 }
