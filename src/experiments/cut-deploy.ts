@@ -228,8 +228,12 @@ export interface CutDeployResult {
   };
 }
 
-/** Predicted replica flag rate at one eps: supplied by the caller (it needs the attack's insertion hook). */
-export type StudyRate = (model: CutModel, weights: Float64Array, x: Float64Array, eps: number) => number;
+/**
+ * Predicted replica flag rate at one eps, averaged over the samples the
+ * trials use (`n` input rows in `x`): supplied by the caller (it needs the
+ * attack's insertion hook).
+ */
+export type StudyRate = (model: CutModel, weights: Float64Array, x: Float64Array, n: number, eps: number) => number;
 
 /** The whole experiment on a backend: plan, train cut and uncut, attack sweep. */
 export async function runCutDeploy(spec: CutDeploy, backend: CutBackend, data: { train: Dataset; test: Dataset }, studyRate?: StudyRate): Promise<CutDeployResult> {
@@ -284,7 +288,7 @@ export async function runCutDeploy(spec: CutDeploy, backend: CutBackend, data: {
       accuracy,
       replicaRate: flags.replica / a.trials,
       identityRate: flags.identity / a.trials,
-      ...(studyRate ? { studyReplicaRate: studyRate(model, cut.weights, test.x.subarray(0, f), eps) } : {}),
+      ...(studyRate ? { studyReplicaRate: studyRate(model, cut.weights, test.x.subarray(0, Math.min(a.trials, test.n) * f), Math.min(a.trials, test.n), eps) } : {}),
     };
     rows.push(row);
     backend.event({ type: 'cut_attack', node: a.node, pauli: a.pauli, mode: a.mode, shots: a.shots, trials: a.trials, ...row });

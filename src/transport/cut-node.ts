@@ -21,12 +21,19 @@ export interface CutNodeOptions {
   readonly log: (line: string) => void;
 }
 
+/** Most sub-experiment evaluations one task may ask for (a training step of the example asks for about 31,000). */
+export const MAX_TASK_EVALUATIONS = 5_000_000;
+
 export function cutTaskRunner(o: CutNodeOptions): (i: Instruction) => Promise<Result> {
   return async (i) => {
     try {
       const d = decodeCutTask(i);
       if (d.task.nQubits > o.qubits) {
         throw new QflError(`instruction ${i.id}.cut.num_qubits`, `the sub-circuit is ${d.task.nQubits} qubits wide; this node simulates ${o.qubits} (--qubits)`);
+      }
+      const evaluations = d.W * d.B * d.task.experiments.length;
+      if (evaluations > MAX_TASK_EVALUATIONS) {
+        throw new QflError(`instruction ${i.id}.cut`, `asks for ${evaluations} sub-experiment evaluations (weights rows x inputs rows x experiments); this node takes at most ${MAX_TASK_EVALUATIONS} per task`);
       }
       const insert = o.insert ?? o.schedule?.(i.round);
       const values = runSubCircuit(d.task, d.weights, d.W, d.inputs, d.B, {

@@ -94,12 +94,19 @@ export async function runCutServer(configPath: string, values: Record<string, st
       signal: stop.signal,
     });
     const study: StudyRate | undefined = spec.attack
-      ? (model, weights, x, eps) => {
+      ? (model, weights, x, n, eps) => {
           const a = spec.attack!;
           const ft = model.tasks.find((t) => t.node === a.node)!;
-          const honest = runSubCircuit(ft.task, weights, 1, x, 1);
-          const tampered = runSubCircuit(ft.task, weights, 1, x, 1, { insert: perturbationHook({ pauli: a.pauli, eps, mode: a.mode }) });
-          return replicaFlagRate(tampered, honest, a.shots, 2000, spec.detectors.false_alarm, new Rng(spec.seed + 7));
+          const rng = new Rng(spec.seed + 7);
+          const f = x.length / n;
+          let sum = 0;
+          for (let s = 0; s < n; s++) {
+            const row = x.subarray(s * f, (s + 1) * f);
+            const honest = runSubCircuit(ft.task, weights, 1, row, 1);
+            const tampered = runSubCircuit(ft.task, weights, 1, row, 1, { insert: perturbationHook({ pauli: a.pauli, eps, mode: a.mode }) });
+            sum += replicaFlagRate(tampered, honest, a.shots, 400, spec.detectors.false_alarm, rng);
+          }
+          return sum / n;
         }
       : undefined;
     const result = await runCutDeploy(spec, backend, cutDeployData(spec), study);
