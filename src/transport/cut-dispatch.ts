@@ -5,7 +5,7 @@ import { normalQuantile, shotVariance } from '../quantum/cutting/stats.js';
 import type { FragmentTask } from '../quantum/cutting/subcircuit.js';
 import { consistencyChecks, consistencyResiduals, EXACT_TOLERANCE, replicaStatistic, replicaThreshold, type ConsistencyCheck } from '../security/attacks/cut-perturbation.js';
 import { QflError } from '../util/errors.js';
-import { Rng } from '../util/random.js';
+import { deriveSeed } from '../util/random.js';
 import { cutInstruction, decodeCutResult, type SegmentEncoding } from './cut-codec.js';
 import type { Fleet, NodeInfo } from './fleet.js';
 
@@ -84,7 +84,6 @@ export class CutDispatcher {
   private readonly assignment: string[];
   private readonly excluded = new Set<string>();
   private readonly checks: ConsistencyCheck[][];
-  private readonly rng: Rng;
   private readonly counts = { tasks: 0, replicas: 0, failures: 0, evaluations: 0, shots: 0 };
   /** Flags per node name and detector. */
   readonly flags = new Map<string, { replica: number; identity: number }>();
@@ -93,7 +92,6 @@ export class CutDispatcher {
   constructor(private readonly o: CutDispatcherOptions) {
     this.assignment = [...o.cut.nodes];
     this.checks = o.cut.nodes.map((label) => consistencyChecks(o.cut, label));
-    this.rng = new Rng(o.seed);
   }
 
   /** Node names that are excluded. */
@@ -148,8 +146,9 @@ export class CutDispatcher {
     const { shots } = this.o;
     const E = ft.task.experiments.length;
     const K = ft.task.observables.length;
-    const seed = Math.floor(this.rng.uniform() * 2 ** 52);
     const round = this.round;
+    // Shot noise by (round, fragment, replica), so which tasks get replicas (CSPRNG) does not change the others' noise.
+    const seed = deriveSeed(this.o.seed, round, ft.fragment, replica ? 1 : 0);
     this.counts[replica ? 'replicas' : 'tasks']++;
     this.counts.evaluations += W * B * E;
     this.counts.shots += W * B * E * K * shots;
