@@ -70,7 +70,8 @@ export async function runCutServer(configPath: string, values: Record<string, st
       appConfigJson: JSON.stringify(spec),
       pipelineJson: '[]',
       numClients: 0,
-      rounds: spec.train.epochs,
+      // Training steps (one round each); the attack phases follow.
+      rounds: Math.ceil(spec.data.train_limit / spec.train.batch_size) * spec.train.epochs,
       numParameters: 0,
     },
   });
