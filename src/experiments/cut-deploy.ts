@@ -297,8 +297,9 @@ export async function runCutDeploy(spec: CutDeploy, backend: CutBackend, data: {
   let excludedAccuracy: number | undefined;
   let excluded: readonly string[] = [];
   if (a.exclude) {
+    // Replicas on trusted nodes only: an identity test at this false-alarm rate would exclude honest nodes now and then.
     const p = a.eps.length - 1;
-    const guard = backend.runner({ model, shots: spec.train.shots, seed: spec.seed + 999, detectors: { ...detectors, replicaFraction: 1, trusted, exclude: true } });
+    const guard = backend.runner({ model, shots: spec.train.shots, seed: spec.seed + 999, detectors: { ...detectors, replicaFraction: 1, trusted, identity: false, exclude: true } });
     guard.round = ATTACK_ROUND_BASE + p * ATTACK_PHASE_ROUNDS + ATTACK_PHASE_ROUNDS / 4;
     excludedAccuracy = await cutAccuracy(cut, test, spec, cutOutputs(model, guard));
     excluded = guard.excludedNodes;
