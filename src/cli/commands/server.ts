@@ -21,8 +21,14 @@ import { numberFlag } from '../flags.js';
 import { FleetService } from '../../transport/gen/qfl/fleet/v1/fleet_pb.js';
 import { openDashboard, parsePort } from './ui.js';
 import { openTracking, teeMonitor, withTensorBoard, type Tracker } from '../../experiments/tracking/index.js';
+import { isCutConfig, runCutServer } from './cut-server.js';
 
 const HELP = `usage: qfl server CONFIG.yaml [options]
+
+A config with a cut_model: section (examples/cut-deploy.yaml) serves a
+circuit cut over nodes started with \`qfl client --qubits N\` instead: the
+server partitions it for the nodes' qubits, trains it by parameter shift
+through the cut and runs the config's attack: sweep.
 
 Runs the server side of a federation config (strategy, rounds, evaluation,
 pipeline, defenses) and waits for nodes started with \`qfl client\` to host
@@ -132,6 +138,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) fail('CONFIG', 'give exactly one config file: qfl server CONFIG.yaml');
+  // A cut model (circuit cutting across nodes, examples/cut-deploy.yaml) rather than a federation.
+  if (isCutConfig(positionals[0]!)) return runCutServer(positionals[0]!, values);
   const insecure = values.insecure ?? false;
   const cert = values['tls-cert'];
   const key = values['tls-key'];

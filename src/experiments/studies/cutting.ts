@@ -11,7 +11,7 @@ import { QuantumLayer } from '../../models/quantum-layer.js';
 import { Sequential } from '../../models/sequential.js';
 import { evaluate, train } from '../../models/train.js';
 import { CircuitBuilder, input, type Circuit } from '../../quantum/circuit.js';
-import { detectionStudy, perturbationStudy } from '../../quantum/cutting/attack.js';
+import { detectionStudy, perturbationStudy } from '../../security/attacks/cut-perturbation.js';
 import { runCutAsync } from '../../quantum/cutting/execute.js';
 import { cutCircuit } from '../../quantum/cutting/experiments.js';
 import { parsePauliWord } from '../../quantum/measure.js';

@@ -138,7 +138,7 @@ export function lowerCutGate(op: Operation, path: string): GateLowering {
   if (op.controls && op.controls.length > 0) fail(path, `a ${op.gate} with extra controls cannot be cut`);
   const value = (i: number): number => {
     const p = op.params[i]!;
-    if (p.kind !== 'const') fail(`${path}.params`, `a cut gate needs bound parameters; bind weights and inputs first`);
+    if (p.kind !== 'const') fail(`${path}.params`, `a cut gate needs constant parameters (the cut's coefficients depend on them): bind weights and inputs first, or keep trainable two-qubit gates inside one fragment`);
     return p.value;
   };
   const none: readonly LocalGate[] = [];

@@ -1,7 +1,6 @@
-import type { Rng } from '../../util/random.js';
-import { CircuitBuilder, input } from '../circuit.js';
-import { parsePauliWord } from '../measure.js';
-import { detectionStudy, perturbationStudy, type DetectionRow, type PerturbationRow } from './attack.js';
+import { fail } from '../../util/errors.js';
+import { CircuitBuilder, input, type Circuit } from '../circuit.js';
+import { parsePauliWord, type PauliWord } from '../measure.js';
 import { cutCircuit, type CutCircuits } from './experiments.js';
 
 /**
@@ -26,36 +25,27 @@ export function exampleClassifierCut(features: readonly number[] = [0.3, 1.1, -0
   });
 }
 
-export interface AttackReport {
-  readonly perturbation: readonly PerturbationRow[];
-  readonly detection: readonly DetectionRow[];
-}
-
 /**
- * The numbers quoted in README.md: node B perturbs its prepared inputs by
- * exp(-i eps Y); exact shifts, and detection rates with 1000 shots per
- * experiment, 400 trials, 5% family-wise false alarms.
+ * The classifier of `examples/cut-deploy.yaml`: `qubits` wires split into two
+ * halves (wires 0..h-1 and h..n-1), features angle-encoded by RY(pi x_i);
+ * each layer is RY(w) on every wire, a CNOT chain inside each half and one CZ
+ * joining the halves (a gate cut); a last RY layer; readout Z on the two
+ * wires beside the cut. With the halves on two nodes, every CZ is a gate cut
+ * (gamma 3 each) and no node needs more than h qubits.
  */
-export function exampleAttackReport(rng: Rng, trials = 400): AttackReport {
-  const cut = exampleClassifierCut();
-  const eps = [0, 0.05, 0.1, 0.2, 0.3, 0.6];
-  const perturbation = perturbationStudy(cut, { node: 'B', pauli: 'Y', eps });
-  const common = { node: 'B', eps, shots: 1000, trials, falseAlarm: 0.05, rng } as const;
-  const detection = [...detectionStudy(cut, common), ...detectionStudy(cut, { ...common, mode: 'selective' })];
-  return { perturbation, detection };
-}
-
-/** The report as a Markdown table. */
-export function formatAttackReport(r: AttackReport): string {
-  const f = (x: number) => x.toFixed(4);
-  const lines = [
-    '| eps | shift of reconstruction | same V at uncut input | mismatch vs V inserted at cut |',
-    '|---|---|---|---|',
-    ...r.perturbation.map((p) => `| ${p.eps} | ${f(p.shift)} | ${f(p.shiftAtInput)} | ${(p.mismatchAtCut ?? NaN).toExponential(1)} |`),
-    '',
-    '| mode | eps | shift | redundancy detection | identity detection | max identity residual |',
-    '|---|---|---|---|---|---|',
-    ...r.detection.map((d) => `| ${d.mode} | ${d.eps} | ${f(d.shift)} | ${d.redundancyRate.toFixed(3)} | ${d.identityRate.toFixed(3)} | ${d.identityResidual.toExponential(1)} |`),
-  ];
-  return lines.join('\n');
+export function cutClassifierCircuit(qubits = 8, layers = 2): { circuit: Circuit; observables: PauliWord[]; labels: string[] } {
+  if (!Number.isInteger(qubits) || qubits < 2 || qubits % 2 !== 0 || qubits > 24) fail('qubits', `must be an even integer in [2, 24], got ${qubits}`);
+  if (!Number.isInteger(layers) || layers < 1 || layers > 8) fail('layers', `must be an integer in [1, 8], got ${layers}`);
+  const h = qubits / 2;
+  const b = new CircuitBuilder(qubits);
+  for (let i = 0; i < qubits; i++) b.ry(i, input(i, Math.PI));
+  for (let l = 0; l < layers; l++) {
+    for (let i = 0; i < qubits; i++) b.ry(i, b.newWeight());
+    for (let i = 0; i + 1 < h; i++) b.cnot(i, i + 1);
+    for (let i = h; i + 1 < qubits; i++) b.cnot(i, i + 1);
+    b.cz(h - 1, h);
+  }
+  for (let i = 0; i < qubits; i++) b.ry(i, b.newWeight());
+  const labels = Array.from({ length: qubits }, (_, i) => (i < h ? 'A' : 'B'));
+  return { circuit: b.build(), observables: [parsePauliWord(`Z${h - 1}`), parsePauliWord(`Z${h}`)], labels };
 }

@@ -167,7 +167,7 @@ function buildCircuit(part: Partition, f: number, settings: readonly CutSetting[
     }
     return { terms: [...terms, ...extra] };
   });
-  const circuit: Circuit = { nQubits, prep: { kind: 'zero' }, ops, nWeights: 0, nInputs: 0 };
+  const circuit: Circuit = { nQubits, prep: { kind: 'zero' }, ops, nWeights: part.circuit.nWeights, nInputs: part.circuit.nInputs };
   return { circuit, observables, nPrepOps };
 }
 

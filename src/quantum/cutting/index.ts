@@ -1,7 +1,8 @@
 /**
  * Circuit cutting (partition -> generate experiments -> reconstruct), the
- * executors that run sub-experiments on nodes, and the review's attack on a
- * cut circuit (arXiv:2508.11848, mechanism 1) with its detection checks.
+ * executors that run sub-experiments on nodes, and sub-circuit tasks for
+ * remote nodes. The review's attack on a cut circuit lives in
+ * security/attacks/cut-perturbation.ts.
  */
 export {
   CUTTABLE_GATES,
@@ -33,19 +34,6 @@ export {
   type Executor,
   type QuasiProbabilityEstimate,
 } from './execute.js';
-export {
-  consistencyChecks,
-  consistencyResiduals,
-  detectionStudy,
-  perturbExperiment,
-  perturbationStudy,
-  perturbedUncut,
-  tamperedExecutor,
-  type ConsistencyCheck,
-  type DetectionOptions,
-  type DetectionRow,
-  type Perturbation,
-  type PerturbationMode,
-  type PerturbationRow,
-  type PerturbationStudyOptions,
-} from './attack.js';
+export { fragmentTasks, runSubCircuit, checkSubCircuitTask, type FragmentTask, type InsertionHook, type InsertionPoint, type SubCircuitExperiment, type SubCircuitTask } from './subcircuit.js';
+export { cutModel, runCutModel, shiftRules, uncutOutputs, type CutModel, type CutOutputs, type FragmentRunner, type ShiftRule } from './distributed.js';
+export { cutClassifierCircuit, exampleClassifierCut } from './example.js';

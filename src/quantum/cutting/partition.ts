@@ -30,6 +30,12 @@ export interface PartitionOptions {
   readonly weights?: ArrayLike<number>;
   /** One input row, when the circuit reads input features. */
   readonly inputs?: ArrayLike<number>;
+  /**
+   * Keep weight and input parameters unbound: sub-circuit tasks bind them per
+   * row on the node (a batch and shifted weights in one task). The cut gates'
+   * parameters must then be constants, since the cut's coefficients depend on them.
+   */
+  readonly keepParams?: boolean;
 }
 
 /** A piece of one wire between cuts: one qubit of one fragment. */
@@ -82,7 +88,7 @@ export interface Fragment {
 }
 
 export interface Partition {
-  /** The circuit with every parameter bound to a constant. */
+  /** The circuit with every parameter bound to a constant (unless `keepParams`). */
   readonly circuit: Circuit;
   readonly fragments: readonly Fragment[];
   readonly cuts: readonly Cut[];
@@ -138,7 +144,7 @@ export function partition(circuit: Circuit, labels: readonly string[], options: 
   labels.forEach((l, w) => {
     if (typeof l !== 'string' || l === '') fail(`labels[${w}]`, 'must be a non-empty string');
   });
-  const bound = bindParams(circuit, options.weights, options.inputs);
+  const bound = options.keepParams ? circuit : bindParams(circuit, options.weights, options.inputs);
   const nOps = bound.ops.length;
 
   const wireCuts = [...(options.wireCuts ?? [])];

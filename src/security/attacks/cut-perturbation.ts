@@ -1,10 +1,11 @@
 import { fail } from '../../util/errors.js';
 import type { Rng } from '../../util/random.js';
-import type { Circuit, Operation } from '../circuit.js';
-import type { Pauli } from '../measure.js';
-import { settingsKey, type CutCircuits, type SubExperiment } from './experiments.js';
-import { exactExecutor, executeCut, experimentsByNode, runCut, uncutExpval, type Executor } from './execute.js';
-import { normalQuantile, ShotSampler, shotVariance } from './stats.js';
+import type { Circuit, Operation } from '../../quantum/circuit.js';
+import type { Pauli } from '../../quantum/measure.js';
+import { settingsKey, type CutCircuits, type SubExperiment } from '../../quantum/cutting/experiments.js';
+import { exactExecutor, executeCut, experimentsByNode, runCut, uncutExpval, type Executor } from '../../quantum/cutting/execute.js';
+import { exampleClassifierCut } from '../../quantum/cutting/example.js';
+import { normalQuantile, ShotSampler, shotVariance } from '../../quantum/cutting/stats.js';
 
 /**
  * The attack of the review (arXiv:2508.11848, Sec. 4, mechanism 1): one node
@@ -311,4 +312,84 @@ export function detectionStudy(cut: CutCircuits, options: DetectionOptions): Det
       nIdentityChecks: checks.length,
     };
   });
+}
+
+export interface AttackReport {
+  readonly perturbation: readonly PerturbationRow[];
+  readonly detection: readonly DetectionRow[];
+}
+
+/**
+ * The numbers quoted in README.md: node B perturbs its prepared inputs by
+ * exp(-i eps Y); exact shifts, and detection rates with 1000 shots per
+ * experiment, 400 trials, 5% family-wise false alarms.
+ */
+export function exampleAttackReport(rng: Rng, trials = 400): AttackReport {
+  const cut = exampleClassifierCut();
+  const eps = [0, 0.05, 0.1, 0.2, 0.3, 0.6];
+  const perturbation = perturbationStudy(cut, { node: 'B', pauli: 'Y', eps });
+  const common = { node: 'B', eps, shots: 1000, trials, falseAlarm: 0.05, rng } as const;
+  const detection = [...detectionStudy(cut, common), ...detectionStudy(cut, { ...common, mode: 'selective' })];
+  return { perturbation, detection };
+}
+
+/** The report as a Markdown table. */
+export function formatAttackReport(r: AttackReport): string {
+  const f = (x: number) => x.toFixed(4);
+  const lines = [
+    '| eps | shift of reconstruction | same V at uncut input | mismatch vs V inserted at cut |',
+    '|---|---|---|---|',
+    ...r.perturbation.map((p) => `| ${p.eps} | ${f(p.shift)} | ${f(p.shiftAtInput)} | ${(p.mismatchAtCut ?? NaN).toExponential(1)} |`),
+    '',
+    '| mode | eps | shift | redundancy detection | identity detection | max identity residual |',
+    '|---|---|---|---|---|---|',
+    ...r.detection.map((d) => `| ${d.mode} | ${d.eps} | ${f(d.shift)} | ${d.redundancyRate.toFixed(3)} | ${d.identityRate.toFixed(3)} | ${d.identityResidual.toExponential(1)} |`),
+  ];
+  return lines.join('\n');
+}
+
+// ------------------------------------------------------- replica test, shared
+
+/**
+ * The replica detector's statistic for two runs of the same experiments:
+ * max_i |a_i - b_i| / sqrt(var a_i + var b_i) with plug-in shot variances;
+ * with `shots = 0` (exact values) max_i |a_i - b_i|.
+ */
+export function replicaStatistic(a: ArrayLike<number>, b: ArrayLike<number>, shots: number): number {
+  let stat = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    stat = Math.max(stat, shots > 0 ? d / Math.sqrt(shotVariance(a[i]!, shots) + shotVariance(b[i]!, shots)) : d);
+  }
+  return stat;
+}
+
+/** Exact values agree to rounding; this is far above it and far below any perturbation worth the name. */
+export const EXACT_TOLERANCE = 1e-9;
+
+/** Threshold of the replica test over `n` values at family-wise false-alarm rate `alpha` (Bonferroni). */
+export const replicaThreshold = (n: number, alpha: number, shots: number): number => (shots > 0 ? normalQuantile(1 - alpha / (2 * n)) : EXACT_TOLERANCE);
+
+/**
+ * The replica detector's flag rate, simulated: the node's exact values
+ * `tampered` and an honest replica's `honest`, each estimated from `shots`
+ * outcomes (exact binomial draws), `trials` times. What a deployment with the
+ * same task, shots and false-alarm rate should measure.
+ */
+export function replicaFlagRate(tampered: Float64Array, honest: Float64Array, shots: number, trials: number, falseAlarm: number, rng: Rng): number {
+  if (!Number.isInteger(shots) || shots < 1) fail('shots', `must be a positive integer, got ${shots}`);
+  const a = Array.from(tampered, (v) => new ShotSampler(Math.max(-1, Math.min(1, v)), shots));
+  const b = Array.from(honest, (v) => new ShotSampler(Math.max(-1, Math.min(1, v)), shots));
+  const threshold = replicaThreshold(tampered.length, falseAlarm, shots);
+  const x = new Float64Array(a.length);
+  const y = new Float64Array(b.length);
+  let hits = 0;
+  for (let t = 0; t < trials; t++) {
+    for (let i = 0; i < a.length; i++) {
+      x[i] = a[i]!.draw(rng);
+      y[i] = b[i]!.draw(rng);
+    }
+    if (replicaStatistic(x, y, shots) > threshold) hits++;
+  }
+  return hits / trials;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../util/random.js';
-import { TOL, assertClose, throwsExactly } from '../testing.js';
+import { TOL, assertClose, throwsExactly } from '../../quantum/testing.js';
 import {
   consistencyChecks,
   consistencyResiduals,
@@ -9,10 +9,12 @@ import {
   perturbationStudy,
   perturbedUncut,
   tamperedExecutor,
-} from './attack.js';
-import { exampleAttackReport, exampleClassifierCut, formatAttackReport } from './example.js';
-import { exactExecutor, executeCut, runCut, uncutExpval } from './execute.js';
-import { normalQuantile, ShotSampler } from './stats.js';
+  exampleAttackReport,
+  formatAttackReport,
+} from './cut-perturbation.js';
+import { exampleClassifierCut } from '../../quantum/cutting/example.js';
+import { exactExecutor, executeCut, runCut, uncutExpval } from '../../quantum/cutting/execute.js';
+import { normalQuantile, ShotSampler } from '../../quantum/cutting/stats.js';
 
 const classifier = (): ReturnType<typeof exampleClassifierCut> => exampleClassifierCut();
 
