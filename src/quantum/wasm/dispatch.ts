@@ -2,8 +2,9 @@ import { workspaceOf, type Workspace } from './runtime.js';
 
 /**
  * Entry points from the JS kernels into the wasm ones. Each returns false
- * when it cannot take the call (arrays outside a workspace, bit 0 as the
- * target or a control: lanes i and i+1 would belong to different pairs),
+ * when it cannot take the call (arrays outside a workspace; bit 0 as a
+ * control, or as the target of a kernel without a bit-0 twin: lanes i and
+ * i+1 would belong to different pairs),
  * and the JS kernel then runs its own loop. Shapes are the JS kernels'.
  */
 
@@ -13,11 +14,12 @@ function fits(w: Workspace, values: number): boolean {
 }
 
 export function wasmMat1(re: Float64Array, im: Float64Array, n: number, bit: number, mats: Float64Array): boolean {
-  if (bit < 2) return false;
   const w = workspaceOf(re, im);
   if (!w || !fits(w, mats.length)) return false;
   w.f64.set(mats, w.mats >> 3);
-  w.k.mat1(re.byteOffset, im.byteOffset, re.length * 8, 8 << n, bit * 8, w.mats, mats.length > 8 ? 1 : 0);
+  const per = mats.length > 8 ? 1 : 0;
+  if (bit === 1) w.k.mat1b1(re.byteOffset, im.byteOffset, re.length * 8, 8 << n, w.mats, per);
+  else w.k.mat1(re.byteOffset, im.byteOffset, re.length * 8, 8 << n, bit * 8, w.mats, per);
   return true;
 }
 
@@ -29,14 +31,15 @@ export function wasmAdjointBlock(
   pr: Float64Array, pi: Float64Array, lr: Float64Array, li: Float64Array,
   n: number, bit: number, mats: Float64Array, cross: Float64Array, doLam: boolean,
 ): boolean {
-  if (bit < 2) return false;
   const w = workspaceOf(pr, pi);
   if (!w || workspaceOf(lr, li) !== w || !fits(w, mats.length) || cross.length * 8 > w.trig - w.cross) return false;
   w.f64.set(mats, w.mats >> 3);
-  w.k.adjointBlock(
-    pr.byteOffset, pi.byteOffset, lr.byteOffset, li.byteOffset, pr.length * 8, 8 << n, bit * 8,
-    w.mats, mats.length > 8 ? 1 : 0, w.cross, doLam ? 1 : 0,
-  );
+  const per = mats.length > 8 ? 1 : 0;
+  if (bit === 1) {
+    w.k.adjointBlockB1(pr.byteOffset, pi.byteOffset, lr.byteOffset, li.byteOffset, pr.length * 8, 8 << n, w.mats, per, w.cross, doLam ? 1 : 0);
+  } else {
+    w.k.adjointBlock(pr.byteOffset, pi.byteOffset, lr.byteOffset, li.byteOffset, pr.length * 8, 8 << n, bit * 8, w.mats, per, w.cross, doLam ? 1 : 0);
+  }
   cross.set(w.f64.subarray(w.cross >> 3, (w.cross >> 3) + cross.length));
   return true;
 }

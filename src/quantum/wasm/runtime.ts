@@ -19,6 +19,8 @@ import { KERNELS_WASM_BASE64 } from './gen/kernels-binary.js';
 /** The kernels' exports; every pointer and length is in bytes. */
 interface KernelExports {
   mat1(re: number, im: number, bytes: number, dimB: number, bitB: number, mats: number, per: number): void;
+  mat1b1(re: number, im: number, bytes: number, dimB: number, mats: number, per: number): void;
+  adjointBlockB1(pr: number, pi: number, lr: number, li: number, bytes: number, dimB: number, mats: number, per: number, out: number, doLam: number): void;
   adjointBlock(
     pr: number, pi: number, lr: number, li: number, bytes: number, dimB: number, bitB: number,
     mats: number, per: number, out: number, doLam: number,
