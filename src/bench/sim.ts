@@ -23,8 +23,8 @@ import { fmt, medianMs, printTable } from './timing.js';
 
 type GateKind = 'RY' | 'RZ' | 'CNOT' | 'CZ';
 
-/** What share of the state a gate must read and write: controlled gates touch the control-set half. */
-const TOUCHED: Record<GateKind, number> = { RY: 1, RZ: 1, CNOT: 0.5, CZ: 0.5 };
+/** What share of the state a gate must read and write: CNOT the control-set half, CZ only the |11> quarter. */
+const TOUCHED: Record<GateKind, number> = { RY: 1, RZ: 1, CNOT: 0.5, CZ: 0.25 };
 
 function oneGateCircuit(n: number, gate: GateKind): Circuit {
   const b = new CircuitBuilder(n);

@@ -10,7 +10,7 @@
  * Kernels never allocate. Each first offers the call to its WebAssembly SIMD
  * twin (wasm/dispatch.ts), which computes the same expressions bit for bit.
  */
-import { ROT_KIND, wasmFixed, wasmRot, wasmX } from './wasm/dispatch.js';
+import { ROT_KIND, wasmFixed, wasmPhase, wasmRot, wasmX } from './wasm/dispatch.js';
 
 /** Angles for a rotation: cos and sin arrays of length 1 (uniform) or B (per sample). */
 export interface Trig {
@@ -191,6 +191,22 @@ export function applyFixed(
   if (isX && wasmX(re, im, bit, ctrl)) return;
   // The general branch below is mat1's expression; diagonal ones keep their own.
   if (!isX && !isDiag && ctrl === 0 && wasmFixed(re, im, bit, m)) return;
+  if (isDiag && m00r === 1 && m00i === 0) {
+    // Z, S, T, CZ, CS: the bit-clear half is unchanged, so one multiply pass
+    // over the bit-set half only (a quarter of the state for CZ).
+    if (wasmPhase(re, im, bit, ctrl, m11r, m11i)) return;
+    for (let base = 0; base < total; base += bit << 1) {
+      const end = base + bit;
+      for (let i = base; i < end; i++) {
+        if ((i & ctrl) !== ctrl) continue;
+        const j = i + bit;
+        const br = re[j]!, bi = im[j]!;
+        re[j] = m11r * br - m11i * bi;
+        im[j] = m11r * bi + m11i * br;
+      }
+    }
+    return;
+  }
   for (let base = 0; base < total; base += bit << 1) {
     const end = base + bit;
     for (let i = base; i < end; i++) {

@@ -97,3 +97,14 @@ export function wasmFixed(re: Float64Array, im: Float64Array, bit: number, m: Ar
   w.k.mat1(re.byteOffset, im.byteOffset, re.length * 8, re.length * 8, bit * 8, w.mats, 0);
   return true;
 }
+
+/** diag(1, c + is) on `bit` under `ctrl` (Z, S, T, CZ): the Phase kernel with one shared angle. */
+export function wasmPhase(re: Float64Array, im: Float64Array, bit: number, ctrl: number, c: number, s: number): boolean {
+  if (bit < 2 || (ctrl & 1) !== 0) return false;
+  const w = workspaceOf(re, im);
+  if (!w) return false;
+  w.f64[w.trig >> 3] = c;
+  w.f64[(w.trig >> 3) + 1] = s;
+  w.k.rot(re.byteOffset, im.byteOffset, re.length * 8, re.length * 8, bit * 8, ctrl, w.trig, 0, ROT_KIND.Phase);
+  return true;
+}
