@@ -1,8 +1,8 @@
 import { fail } from '../util/errors.js';
 import type { Param } from './circuit.js';
 import { generatorInner } from './kernels.js';
-import { accumulatePauli, expval, type PauliWord } from './measure.js';
-import { applyItem, checkArgs, companionState, prepare, releaseState, simulate, TrigScratch, type RunArgs, type StateBatch } from './statevector.js';
+import { adjointStart, expval, type PauliWord } from './measure.js';
+import { applyItem, blocksOfForward, checkArgs, companionState, prepare, releaseState, simulate, TrigScratch, type RunArgs, type StateBatch } from './statevector.js';
 import { adjointBlockStep, BlockMatrices, fuse } from './fusion.js';
 import { compile } from './tape.js';
 
@@ -109,10 +109,11 @@ export function vjpFromState(
     fail('state', `holds ${psi.batch} x ${psi.nQubits} qubits, the run needs ${batch} x ${n}`);
   }
   const items = fuse(compile(circuit));
+  const blocks = blocksOfForward(psi, args);
   const trig = new TrigScratch(batch);
   const scratch = new Float64Array(1 << n);
   const lam = companionState(psi);
-  observables.forEach((word, k) => accumulatePauli(psi, word, gradOutputs, observables.length, k, lam.re, lam.im));
+  adjointStart(psi, observables, gradOutputs, lam.re, lam.im);
 
   const gradWeights = new Float64Array(circuit.nWeights);
   const gradInputs = new Float64Array(batch * circuit.nInputs);
@@ -126,7 +127,7 @@ export function vjpFromState(
     const doLam = t > 0 || needPrep;
     if (item.kind === 'block' && item.ops.some((o) => o.kind === 'rot' && o.param.kind !== 'const')) {
       // A fused run: every gate's gradient comes off one cross matrix (fusion.ts).
-      const block = new BlockMatrices(item.ops, args);
+      const block = blocks?.[t] ?? new BlockMatrices(item.ops, args);
       adjointBlockStep(psi, lam, item.bit, block.daggerProduct(), cross, doLam);
       summedC.fill(0);
       if (block.samples === 1) for (let i = 0; i < cross.length; i++) summedC[i & 7] += cross[i]!;
@@ -143,8 +144,9 @@ export function vjpFromState(
       scatterParamGrad(op.param, args, dTheta, true, gradWeights, gradInputs);
     }
     // The initial states are prepared again below, exactly; no need to un-compute into them.
-    if (t > 0) applyItem(psi, item, args, trig, scratch, true);
-    if (doLam) applyItem(lam, item, args, trig, scratch, true);
+    const block = blocks?.[t];
+    if (t > 0) applyItem(psi, item, args, trig, scratch, true, block);
+    if (doLam) applyItem(lam, item, args, trig, scratch, true, block);
   }
   if (needPrep) {
     prepare(args, psi);

@@ -239,8 +239,22 @@ export function simulate(args: RunArgs, shiftSpec?: ShiftSpec, into?: StateBatch
     return state;
   }
   const scratch = new Float64Array(1 << args.circuit.nQubits);
-  for (const item of fuse(tape)) applyItem(state, item, args, trig, scratch, false);
+  const items = fuse(tape);
+  const blocks = items.map((item) => (item.kind === 'block' ? new BlockMatrices(item.ops, args) : undefined));
+  items.forEach((item, t) => applyItem(state, item, args, trig, scratch, false, blocks[t]));
+  forwardBlocks.set(state, { args, blocks });
   return state;
+}
+
+/**
+ * The fused runs' matrices a forward pass built, by its final state: the
+ * adjoint pass that starts from that state with the same arguments reuses them.
+ */
+const forwardBlocks = new WeakMap<StateBatch, { readonly args: RunArgs; readonly blocks: readonly (BlockMatrices | undefined)[] }>();
+
+export function blocksOfForward(state: StateBatch, args: RunArgs): readonly (BlockMatrices | undefined)[] | undefined {
+  const hit = forwardBlocks.get(state);
+  return hit && hit.args === args ? hit.blocks : undefined;
 }
 
 /** Applies one fused item (see fusion.ts), or its inverse. `scratch` holds 2^n values. */
