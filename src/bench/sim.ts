@@ -3,6 +3,9 @@ import { vjpFromState } from '../quantum/adjoint.js';
 import { expval, Z, type PauliWord } from '../quantum/measure.js';
 import { allocState, applyTapeOp, releaseState, simulate, TrigScratch, type RunArgs } from '../quantum/statevector.js';
 import { compile } from '../quantum/tape.js';
+import { depolarizing } from '../quantum/channels.js';
+import { simulateDensity } from '../quantum/density.js';
+import { NoiseModel, noisyProgram } from '../quantum/noise.js';
 import { angleEmbedding, hardwareEfficient } from '../quantum/templates.js';
 import { kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from '../quantum/wasm/runtime.js';
 import { Rng } from '../util/random.js';
@@ -150,10 +153,48 @@ export function benchClassifier(): void {
   console.log(`TorchQuantum fwd+grad, batch 256, QUOTED from issue 18 (not measured in this run, no PyTorch here): ${quoted.join('; ')}`);
 }
 
+/**
+ * The noisy density-matrix forward (depolarizing after every gate) against its
+ * own floor: each gate is two passes over rho (row bits, then column bits),
+ * each channel one, and every pass must read and write all of rho, so the
+ * floor is (2 gates + channels) copies of a rho-sized buffer.
+ */
+export function benchDensity(): void {
+  console.log('\nnoisy density-matrix forward: classifier circuit (2 layers), depolarizing(0.01) on each wire of every gate, plus depolarizing(0.01, 2) after every CNOT, batch 64');
+  console.log('floor = (2 x gates + channels) x time to copy a buffer of rho\'s size (re + im), measured before each size');
+  const rows: (string | number)[][] = [];
+  for (const n of [6, 8]) {
+    const circuit = classifierCircuit(n, 2);
+    const batch = 64;
+    const rng = new Rng(2);
+    const args: RunArgs = {
+      circuit,
+      inputs: Float64Array.from({ length: batch * n }, () => rng.uniform() * Math.PI),
+      weights: Float64Array.from({ length: circuit.nWeights }, () => rng.uniform() * 2 * Math.PI),
+      batch,
+    };
+    const noise = new NoiseModel().addAllQubitQuantumError(depolarizing(0.01), 'all').addAllQubitQuantumError(depolarizing(0.01, 2), 'all');
+    const steps = noisyProgram(circuit, noise);
+    const gates = steps.filter((s) => s.kind === 'gate').length;
+    const channels = steps.length - gates;
+    const reps = n >= 8 ? 3 : 9;
+    const copy = copyMs(2 * n + Math.log2(batch), reps);
+    const floor = (2 * gates + channels) * copy;
+    for (const kind of backends()) {
+      withBackend(kind, () => {
+        const ms = medianMs(() => simulateDensity(args, { noise }), reps, 1);
+        rows.push([n, batch, kind, gates, channels, fmt(copy), fmt(floor), fmt(ms), fmt(ms / floor, 2)]);
+      });
+    }
+  }
+  printTable(['qubits', 'B', 'kernels', 'gates', 'channels', 'copy ms', 'floor ms', 'ms', 'time/floor'], rows);
+}
+
 export function benchSim(): void {
   console.log('== qfl bench sim ==');
   console.log(`kernels: ${wasmKernelsAvailable() ? 'WebAssembly SIMD available (wasm, with js beside it)' : 'js only (no WebAssembly SIMD here)'}`);
   benchGates();
   benchClassifier();
-  console.log('\nnot measured: multi-thread runs (the simulator runs one thread) and the density-matrix forward against its floor.');
+  benchDensity();
+  console.log('\nnot measured: multi-thread runs (the simulator runs on one thread).');
 }
