@@ -198,9 +198,11 @@
   (func (export "rot")
     (param $re i32) (param $im i32) (param $bytes i32) (param $dimB i32) (param $bitB i32)
     (param $ctrl i32) (param $cs i32) (param $per i32) (param $kind i32)
-    (local $at i32) (local $stop i32) (local $base i32) (local $end i32) (local $p i32) (local $q i32)
+    (local $at i32) (local $stop i32) (local $base i32) (local $end i32) (local $p i32) (local $q i32) (local $hi i32)
     (local $c v128) (local $s v128)
     (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
+    ;; Control bits above the pair stride are constant over a block: test them once per block.
+    (local.set $hi (i32.and (local.get $ctrl) (i32.sub (i32.const 0) (i32.shr_u (local.get $bitB) (i32.const 2)))))
     (block $done
       (loop $sample
         (br_if $done (i32.ge_u (local.get $at) (local.get $bytes)))
@@ -211,7 +213,8 @@
         (loop $blocks
           (local.set $end (i32.add (local.get $base) (local.get $bitB)))
           (local.set $p (local.get $base))
-          (loop $pairs
+          (if (i32.eq (i32.and (i32.shr_u (local.get $base) (i32.const 3)) (local.get $hi)) (local.get $hi))
+          (then (loop $pairs
             (if (i32.eq (i32.and (i32.shr_u (local.get $p) (i32.const 3)) (local.get $ctrl)) (local.get $ctrl))
               (then
                 (local.set $q (i32.add (local.get $p) (local.get $bitB)))
@@ -244,7 +247,7 @@
                     (v128.store (i32.add (local.get $re) (local.get $q)) (f64x2.sub (f64x2.mul (local.get $c) (local.get $br)) (f64x2.mul (local.get $s) (local.get $bi))))
                     (v128.store (i32.add (local.get $im) (local.get $q)) (f64x2.add (f64x2.mul (local.get $c) (local.get $bi)) (f64x2.mul (local.get $s) (local.get $br))))))))
             (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (br_if $pairs (i32.lt_u (local.get $p) (local.get $end))))
+            (br_if $pairs (i32.lt_u (local.get $p) (local.get $end))))))
           (local.set $base (i32.add (local.get $base) (i32.shl (local.get $bitB) (i32.const 1))))
           (br_if $blocks (i32.lt_u (local.get $base) (local.get $stop))))
         (if (local.get $per) (then (local.set $cs (i32.add (local.get $cs) (i32.const 16)))))
@@ -254,13 +257,16 @@
   ;; X on one bit under control mask `ctrl` (CNOT, Toffoli): swaps the halves.
   (func (export "xgate")
     (param $re i32) (param $im i32) (param $bytes i32) (param $bitB i32) (param $ctrl i32)
-    (local $base i32) (local $end i32) (local $p i32) (local $q i32) (local $t v128)
+    (local $base i32) (local $end i32) (local $p i32) (local $q i32) (local $hi i32) (local $t v128)
+    ;; Control bits above the pair stride are constant over a block: test them once per block.
+    (local.set $hi (i32.and (local.get $ctrl) (i32.sub (i32.const 0) (i32.shr_u (local.get $bitB) (i32.const 2)))))
     (block $done
       (loop $blocks
         (br_if $done (i32.ge_u (local.get $base) (local.get $bytes)))
         (local.set $end (i32.add (local.get $base) (local.get $bitB)))
         (local.set $p (local.get $base))
-        (loop $pairs
+        (if (i32.eq (i32.and (i32.shr_u (local.get $base) (i32.const 3)) (local.get $hi)) (local.get $hi))
+          (then (loop $pairs
           (if (i32.eq (i32.and (i32.shr_u (local.get $p) (i32.const 3)) (local.get $ctrl)) (local.get $ctrl))
             (then
               (local.set $q (i32.add (local.get $p) (local.get $bitB)))
@@ -271,7 +277,7 @@
               (v128.store (i32.add (local.get $im) (local.get $p)) (v128.load (i32.add (local.get $im) (local.get $q))))
               (v128.store (i32.add (local.get $im) (local.get $q)) (local.get $t))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $pairs (i32.lt_u (local.get $p) (local.get $end))))
+          (br_if $pairs (i32.lt_u (local.get $p) (local.get $end))))))
         (local.set $base (i32.add (local.get $base) (i32.shl (local.get $bitB) (i32.const 1))))
         (br $blocks))))
 
