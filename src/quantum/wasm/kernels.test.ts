@@ -4,7 +4,9 @@ import { vjp } from '../adjoint.js';
 import { CircuitBuilder, input, weight, type Circuit } from '../circuit.js';
 import type { GateName } from '../gates.js';
 import { expval, parsePauliWord } from '../measure.js';
+import { parameterShift } from '../gradients.js';
 import { simulate, type RunArgs } from '../statevector.js';
+import { TOL, assertClose } from '../testing.js';
 import { Rng } from '../../util/random.js';
 import { kernelBackend, ownerOf, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './runtime.js';
 
@@ -120,6 +122,26 @@ describe('wasm kernels against the JS kernels', { skip: !wasmKernelsAvailable() 
     assertSameBits(js.out, wasm.out, 'expectation values');
     assertSameBits(js.grad.gradWeights, wasm.grad.gradWeights, 'gradWeights');
     assertSameBits(js.grad.gradInputs, wasm.grad.gradInputs, 'gradInputs');
+  });
+
+  test('the adjoint in workspaces (un-computing the forward state) agrees with parameter shift', () => {
+    setKernelBackend('wasm');
+    const rng = new Rng(99);
+    const n = 6;
+    const batch = 16;
+    const circuit = randomCircuit(rng, n, 50);
+    const args: RunArgs = {
+      circuit,
+      inputs: Float64Array.from({ length: batch * circuit.nInputs }, () => rng.uniform() * 3),
+      weights: Float64Array.from({ length: circuit.nWeights }, () => rng.uniform() * 6),
+      batch,
+    };
+    const observables = [parsePauliWord('Z0'), parsePauliWord('X1 Y2'), parsePauliWord('Z3 Z5')];
+    const g = Float64Array.from({ length: batch * observables.length }, () => rng.uniform() - 0.5);
+    assert.ok(ownerOf(simulate(args).re), 'runs in a workspace');
+    const adjoint = vjp(args, observables, g);
+    const shift = parameterShift(args, observables, g);
+    assertClose(adjoint.gradWeights, shift.gradWeights, TOL.analytic, 'gradWeights');
   });
 
   test('asking for wasm where it is refused names the field', () => {
