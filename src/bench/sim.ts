@@ -61,11 +61,11 @@ function copyMs(n: number, reps: number): number {
   return medianMs(() => dst.set(src), reps, 2);
 }
 
-export function benchGates(sizes: readonly number[] = [16, 20, 22, 24]): void {
+export function benchGates(sizes: readonly number[] = [16, 20, 22, 24, 26]): void {
   console.log('\none gate vs the memory floor: floor = time to copy a buffer the size of the state (re + im), measured before each size; one thread');
   const rows: (string | number)[][] = [];
   for (const n of sizes) {
-    const reps = n >= 24 ? 5 : n >= 20 ? 9 : 31;
+    const reps = n >= 26 ? 3 : n >= 24 ? 5 : n >= 20 ? 9 : 31;
     const copy = copyMs(n, reps);
     const cells = new Map<string, number>();
     for (const kind of backends()) {

@@ -58,7 +58,7 @@ export function allocState(nQubits: number, batch: number): StateBatch {
  */
 export function companionState(s: StateBatch): StateBatch {
   const w = ownerOf(s.re);
-  if (w && w.arrays[0] === s.re && w.nQubits === s.nQubits && w.batch === s.batch) {
+  if (w && w.arrays.length === 4 && w.arrays[0] === s.re && w.nQubits === s.nQubits && w.batch === s.batch) {
     const re = w.arrays[2]!, im = w.arrays[3]!;
     re.fill(0);
     im.fill(0);

@@ -9,7 +9,7 @@ import { KERNELS_WASM_BASE64 } from './gen/kernels-binary.js';
  * WebAssembly.Memory with an instance of the kernels, a header for small
  * per-call data (matrices, angles, permutation tables, cross matrices) and
  * room for two states (the adjoint's psi and lam; one buffer, re and im
- * side by side). The memory never grows, so views onto it never detach.
+ * side by side; one state only where two would pass 4 GiB). The memory never grows, so views onto it never detach.
  * Kernels in kernels.ts and fusion.ts ask `workspaceOf(re)` and run the wasm
  * kernel when the arrays live in one; otherwise (no WebAssembly, the JS
  * backend chosen, a small state, an odd shape) the JS loop runs. Both compute
@@ -116,7 +116,7 @@ export class Workspace {
   readonly tableLength: number;
   /** The permutation table copied in last, so a repeated gate does not copy it again. */
   lastTable: Int32Array | undefined;
-  /** The two slots' arrays: [re0, im0, re1, im1]. */
+  /** The slots' arrays: [re0, im0, re1, im1], or [re0, im0] where two states do not fit. */
   readonly arrays: readonly Float64Array[];
 
   constructor(api: WasmApi, module: object, readonly nQubits: number, readonly batch: number, pages: number, layout: Layout) {
@@ -149,7 +149,7 @@ interface Layout {
 
 const align = (x: number) => Math.ceil(x / 64) * 64;
 
-function layout(nQubits: number, batch: number): Layout {
+function layout(nQubits: number, batch: number, slots: 1 | 2): Layout {
   const dim = 2 ** nQubits;
   const tableLength = nQubits <= MAX_TABLE_QUBITS ? dim : 0;
   const mats = 0;
@@ -158,13 +158,13 @@ function layout(nQubits: number, batch: number): Layout {
   const table = align(trig + batch * 16);
   const scratch = align(table + tableLength * 4);
   let at = align(scratch + tableLength * 8);
-  const slots: number[] = [];
+  const starts: number[] = [];
   const arrayBytes = batch * dim * 8;
-  for (let s = 0; s < 4; s++) {
-    slots.push(at);
+  for (let s = 0; s < 2 * slots; s++) {
+    starts.push(at);
     at = align(at + arrayBytes) + PAD;
   }
-  return { mats, cross, trig, table, scratch, tableLength, slots, bytes: at };
+  return { mats, cross, trig, table, scratch, tableLength, slots: starts, bytes: at };
 }
 
 const owners = new WeakMap<ArrayBuffer, Workspace>();
@@ -188,7 +188,9 @@ export function acquireWorkspace(nQubits: number, batch: number): Workspace | un
   const api = wasmApi();
   const module = kernelModule();
   if (!api || !module) return undefined;
-  const l = layout(nQubits, batch);
+  // Room for a companion state where both fit in 4 GiB; else the state alone (26 qubits).
+  let l = layout(nQubits, batch, 2);
+  if (Math.ceil(l.bytes / PAGE) > MAX_PAGES) l = layout(nQubits, batch, 1);
   const pages = Math.ceil(l.bytes / PAGE);
   if (pages > MAX_PAGES) return undefined;
   try {
