@@ -144,13 +144,29 @@ export function adjointStart(
   const diagonal = masks.flatMap((m, k) => (m.x === 0 && m.nY === 0 ? [k] : []));
   if (diagonal.length > 0) {
     const table = new Float64Array(dim);
+    // Single-Z words only: per bit the summed coefficient, and the table by
+    // doubling (entry i | bit = entry i - 2 g_bit), O(dim) instead of O(K dim).
+    const singles = diagonal.every((k) => masks[k]!.z !== 0 && (masks[k]!.z & (masks[k]!.z - 1)) === 0);
+    const perBit = new Float64Array(n);
     for (let b = 0; b < batch; b++) {
-      table.fill(0);
-      for (const k of diagonal) {
-        const g = coef[b * K + k]!;
-        const z = masks[k]!.z;
-        if ((z & (z - 1)) === 0) for (let i = 0; i < dim; i++) table[i] += (i & z) !== 0 ? -g : g;
-        else for (let i = 0; i < dim; i++) table[i] += parity(i & z) ? -g : g;
+      if (singles) {
+        perBit.fill(0);
+        for (const k of diagonal) perBit[31 - Math.clz32(masks[k]!.z)] += coef[b * K + k]!;
+        let all = 0;
+        for (let q = 0; q < n; q++) all += perBit[q]!;
+        table[0] = all;
+        for (let q = 0; q < n; q++) {
+          const bit = 1 << q;
+          const d = 2 * perBit[q]!;
+          for (let i = 0; i < bit; i++) table[i + bit] = table[i]! - d;
+        }
+      } else {
+        table.fill(0);
+        for (const k of diagonal) {
+          const g = coef[b * K + k]!;
+          const z = masks[k]!.z;
+          for (let i = 0; i < dim; i++) table[i] += parity(i & z) ? -g : g;
+        }
       }
       const at = b * dim;
       for (let i = 0; i < dim; i++) {

@@ -305,26 +305,6 @@
         (local.set $at (i32.add (local.get $at) (local.get $dimB)))
         (br $sample))))
 
-  ;; bit = 1 (the last wire): a pair is amplitudes 2k, 2k+1, one v128. With
-  ;; the matrix by columns, col0 = (m00, m10) and col1 = (m01, m11), lane 0
-  ;; computes new amplitude 2k and lane 1 amplitude 2k+1, each as mat1's
-  ;; expression: col0r a_r - col0i a_i + col1r b_r - col1i b_i (a, b splat).
-  (func $pairB1
-    (param $vr v128) (param $vi v128)
-    (param $c0r v128) (param $c0i v128) (param $c1r v128) (param $c1i v128)
-    (result v128 v128)
-    (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
-    (local.set $ar (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vr) (local.get $vr)))
-    (local.set $ai (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vi) (local.get $vi)))
-    (local.set $br (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vr) (local.get $vr)))
-    (local.set $bi (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vi) (local.get $vi)))
-    (f64x2.sub (f64x2.add (f64x2.sub (f64x2.mul (local.get $c0r) (local.get $ar)) (f64x2.mul (local.get $c0i) (local.get $ai)))
-                          (f64x2.mul (local.get $c1r) (local.get $br)))
-               (f64x2.mul (local.get $c1i) (local.get $bi)))
-    (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $c0r) (local.get $ai)) (f64x2.mul (local.get $c0i) (local.get $ar)))
-                          (f64x2.mul (local.get $c1r) (local.get $bi)))
-               (f64x2.mul (local.get $c1i) (local.get $br))))
-
   ;; Columns of the 2x2 matrix at $m: (re col0, im col0, re col1, im col1) as v128s.
   (func $columns (param $m i32) (result v128 v128 v128 v128)
     (f64x2.replace_lane 1 (v128.load64_splat offset=0 (local.get $m)) (f64.load offset=32 (local.get $m)))
@@ -332,11 +312,16 @@
     (f64x2.replace_lane 1 (v128.load64_splat offset=16 (local.get $m)) (f64.load offset=48 (local.get $m)))
     (f64x2.replace_lane 1 (v128.load64_splat offset=24 (local.get $m)) (f64.load offset=56 (local.get $m))))
 
-  ;; mat1 for bit = 1.
+  ;; mat1 for bit = 1 (the last wire): a pair is amplitudes 2k, 2k+1, one
+  ;; v128. With the matrix by columns, col0 = (m00, m10), col1 = (m01, m11),
+  ;; lane 0 computes new amplitude 2k and lane 1 amplitude 2k+1, each as
+  ;; mat1's expression: col0r a_r - col0i a_i + col1r b_r - col1i b_i (a, b
+  ;; splat). Written out at each use: V8 (Node 20) does not inline wasm calls.
   (func (export "mat1b1")
     (param $re i32) (param $im i32) (param $bytes i32) (param $dimB i32) (param $mats i32) (param $per i32)
     (local $at i32) (local $stop i32) (local $p i32)
     (local $c0r v128) (local $c0i v128) (local $c1r v128) (local $c1i v128) (local $nr v128) (local $ni v128)
+    (local $vr v128) (local $vi v128) (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
     (block $done
       (loop $sample
         (br_if $done (i32.ge_u (local.get $at) (local.get $bytes)))
@@ -345,9 +330,20 @@
         (local.set $stop (i32.add (local.get $at) (local.get $dimB)))
         (local.set $p (local.get $at))
         (loop $pairs
-          (call $pairB1 (v128.load (i32.add (local.get $re) (local.get $p))) (v128.load (i32.add (local.get $im) (local.get $p)))
-            (local.get $c0r) (local.get $c0i) (local.get $c1r) (local.get $c1i))
-          (local.set $ni) (local.set $nr)
+          (local.set $vr (v128.load (i32.add (local.get $re) (local.get $p))))
+          (local.set $vi (v128.load (i32.add (local.get $im) (local.get $p))))
+          (local.set $ar (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vr) (local.get $vr)))
+          (local.set $ai (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vi) (local.get $vi)))
+          (local.set $br (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vr) (local.get $vr)))
+          (local.set $bi (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vi) (local.get $vi)))
+          (local.set $nr
+            (f64x2.sub (f64x2.add (f64x2.sub (f64x2.mul (local.get $c0r) (local.get $ar)) (f64x2.mul (local.get $c0i) (local.get $ai)))
+                                  (f64x2.mul (local.get $c1r) (local.get $br)))
+                       (f64x2.mul (local.get $c1i) (local.get $bi))))
+          (local.set $ni
+            (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $c0r) (local.get $ai)) (f64x2.mul (local.get $c0i) (local.get $ar)))
+                                  (f64x2.mul (local.get $c1r) (local.get $bi)))
+                       (f64x2.mul (local.get $c1i) (local.get $br))))
           (v128.store (i32.add (local.get $re) (local.get $p)) (local.get $nr))
           (v128.store (i32.add (local.get $im) (local.get $p)) (local.get $ni))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
@@ -368,6 +364,7 @@
     (local $nr v128) (local $ni v128) (local $vr v128) (local $vi v128)
     (local $l0r v128) (local $l0i v128) (local $l1r v128) (local $l1i v128)
     (local $x0r v128) (local $x0i v128) (local $x1r v128) (local $x1i v128)
+    (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
     (block $done
       (loop $sample
         (br_if $done (i32.ge_u (local.get $at) (local.get $bytes)))
@@ -380,9 +377,20 @@
         (local.set $stop (i32.add (local.get $at) (local.get $dimB)))
         (local.set $p (local.get $at))
         (loop $pairs
-          (call $pairB1 (v128.load (i32.add (local.get $pr) (local.get $p))) (v128.load (i32.add (local.get $pi) (local.get $p)))
-            (local.get $c0r) (local.get $c0i) (local.get $c1r) (local.get $c1i))
-          (local.set $ni) (local.set $nr)
+          (local.set $vr (v128.load (i32.add (local.get $pr) (local.get $p))))
+          (local.set $vi (v128.load (i32.add (local.get $pi) (local.get $p))))
+          (local.set $ar (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vr) (local.get $vr)))
+          (local.set $ai (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vi) (local.get $vi)))
+          (local.set $br (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vr) (local.get $vr)))
+          (local.set $bi (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vi) (local.get $vi)))
+          (local.set $nr
+            (f64x2.sub (f64x2.add (f64x2.sub (f64x2.mul (local.get $c0r) (local.get $ar)) (f64x2.mul (local.get $c0i) (local.get $ai)))
+                                  (f64x2.mul (local.get $c1r) (local.get $br)))
+                       (f64x2.mul (local.get $c1i) (local.get $bi))))
+          (local.set $ni
+            (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $c0r) (local.get $ai)) (f64x2.mul (local.get $c0i) (local.get $ar)))
+                                  (f64x2.mul (local.get $c1r) (local.get $bi)))
+                       (f64x2.mul (local.get $c1i) (local.get $br))))
           (v128.store (i32.add (local.get $pr) (local.get $p)) (local.get $nr))
           (v128.store (i32.add (local.get $pi) (local.get $p)) (local.get $ni))
           (local.set $vr (v128.load (i32.add (local.get $lr) (local.get $p))))
@@ -398,8 +406,18 @@
           (local.set $x1i (f64x2.add (local.get $x1i) (f64x2.sub (f64x2.mul (local.get $ni) (local.get $l1r)) (f64x2.mul (local.get $nr) (local.get $l1i)))))
           (if (local.get $doLam)
             (then
-              (call $pairB1 (local.get $vr) (local.get $vi) (local.get $c0r) (local.get $c0i) (local.get $c1r) (local.get $c1i))
-              (local.set $ni) (local.set $nr)
+              (local.set $ar (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vr) (local.get $vr)))
+          (local.set $ai (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $vi) (local.get $vi)))
+          (local.set $br (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vr) (local.get $vr)))
+          (local.set $bi (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vi) (local.get $vi)))
+          (local.set $nr
+            (f64x2.sub (f64x2.add (f64x2.sub (f64x2.mul (local.get $c0r) (local.get $ar)) (f64x2.mul (local.get $c0i) (local.get $ai)))
+                                  (f64x2.mul (local.get $c1r) (local.get $br)))
+                       (f64x2.mul (local.get $c1i) (local.get $bi))))
+          (local.set $ni
+            (f64x2.add (f64x2.add (f64x2.add (f64x2.mul (local.get $c0r) (local.get $ai)) (f64x2.mul (local.get $c0i) (local.get $ar)))
+                                  (f64x2.mul (local.get $c1r) (local.get $bi)))
+                       (f64x2.mul (local.get $c1i) (local.get $br))))
               (v128.store (i32.add (local.get $lr) (local.get $p)) (local.get $nr))
               (v128.store (i32.add (local.get $li) (local.get $p)) (local.get $ni))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
