@@ -218,12 +218,13 @@ export class BlockMatrices {
     this.unitaries = ops.map((op) => this.fill(op, args));
     this.product = new Float64Array(this.samples * 8);
     const tmp = new Float64Array(8);
+    const p = this.product;
     for (let s = 0; s < this.samples; s++) {
       const o = s * 8;
-      setIdentity(this.product, o);
+      setIdentity(p, o);
       for (const u of this.unitaries) {
-        mul(u, u.length === 8 ? 0 : o, this.product, o, tmp, 0);
-        this.product.set(tmp, o);
+        mul(u, u.length === 8 ? 0 : o, p, o, tmp, 0);
+        for (let i = 0; i < 8; i++) p[o + i] = tmp[i]!;
       }
     }
   }
@@ -270,15 +271,23 @@ export class BlockMatrices {
       generator(op, gm);
       return gm;
     });
+    const us = this.unitaries;
+    // No closures or views inside the per-sample loop: it runs batch times per block.
     for (let s = 0; s < this.samples; s++) {
       const o = s * 8;
-      const u = (j: number) => this.unitaries[j]!;
-      const uo = (j: number) => (this.unitaries[j]!.length === 8 ? 0 : o);
       // prefix[k] = U_k ... U_0; suffix[k] = U_{m-1} ... U_{k+1}.
-      prefix.set(u(0).subarray(uo(0), uo(0) + 8), 0);
-      for (let k = 1; k < m; k++) mul(u(k), uo(k), prefix, (k - 1) * 8, prefix, k * 8);
+      const u0 = us[0]!;
+      const o0 = u0.length === 8 ? 0 : o;
+      for (let i = 0; i < 8; i++) prefix[i] = u0[o0 + i]!;
+      for (let k = 1; k < m; k++) {
+        const uk = us[k]!;
+        mul(uk, uk.length === 8 ? 0 : o, prefix, (k - 1) * 8, prefix, k * 8);
+      }
       setIdentity(suffix, (m - 1) * 8);
-      for (let k = m - 2; k >= 0; k--) mul(suffix, (k + 1) * 8, u(k + 1), uo(k + 1), suffix, k * 8);
+      for (let k = m - 2; k >= 0; k--) {
+        const uk = us[k + 1]!;
+        mul(suffix, (k + 1) * 8, uk, uk.length === 8 ? 0 : o, suffix, k * 8);
+      }
       const c = this.samples === 1 ? summedC : cross;
       const co = this.samples === 1 ? 0 : o;
       for (let k = 0; k < m; k++) {
