@@ -4,9 +4,10 @@
  */
 export * from './quantum/circuit.js';
 export { GATES, GATE_NAMES, MATRICES, type GateName } from './quantum/gates.js';
-export { simulate, allocState, cloneState, type StateBatch, type RunArgs } from './quantum/statevector.js';
+export { simulate, allocState, cloneState, companionState, releaseState, type StateBatch, type RunArgs } from './quantum/statevector.js';
+export { kernelBackend, setKernelBackend, wasmKernelsAvailable, KERNEL_BACKENDS, type KernelBackend } from './quantum/wasm/runtime.js';
 export * from './quantum/measure.js';
-export { vjp, type Gradients, type GradientMethod, type VjpResult } from './quantum/adjoint.js';
+export { vjp, vjpFromState, type Gradients, type GradientMethod, type VjpResult } from './quantum/adjoint.js';
 export { parameterShift, finiteDifferences } from './quantum/gradients.js';
 export * from './quantum/templates.js';
 export { Rng, deriveSeed, type RngState } from './util/random.js';

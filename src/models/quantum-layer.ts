@@ -1,7 +1,7 @@
-import { vjp } from '../quantum/adjoint.js';
+import { vjp, vjpFromState } from '../quantum/adjoint.js';
 import type { Circuit } from '../quantum/circuit.js';
 import { expval, expvalShots, type PauliWord } from '../quantum/measure.js';
-import { simulate } from '../quantum/statevector.js';
+import { releaseState, simulate } from '../quantum/statevector.js';
 import { simulateDensity } from '../quantum/density.js';
 import { expvalDensity } from '../quantum/density-measure.js';
 import { densityVjp } from '../quantum/density-gradients.js';
@@ -89,10 +89,18 @@ export class QuantumLayer implements Layer {
     }
     const state = simulate(args);
     const y = shots ? expvalShots(state, observables, shots.count, shots.rng) : expval(state, observables);
+    // The backward pass starts from this forward's final states and un-computes
+    // them (no second forward); a second backward call simulates afresh.
+    let kept = true;
     return {
       y,
       backward(dy: Float64Array, dParams: Float64Array): Float64Array {
-        const g = vjp(args, observables, dy);
+        let g;
+        if (kept) {
+          kept = false;
+          g = vjpFromState(args, observables, dy, state);
+          releaseState(state);
+        } else g = vjp(args, observables, dy);
         for (let i = 0; i < dParams.length; i++) dParams[i] += g.gradWeights[i]!;
         return g.gradInputs;
       },

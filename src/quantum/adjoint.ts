@@ -1,27 +1,10 @@
 import { fail } from '../util/errors.js';
 import type { Param } from './circuit.js';
 import { generatorInner } from './kernels.js';
-import { accumulatePauli, expval, type PauliWord } from './measure.js';
-import { allocState, applyItem, checkArgs, prepare, TrigScratch, type RunArgs, type StateBatch } from './statevector.js';
-
-/** Memory the adjoint pass may spend on saved intermediate states instead of recomputing them. */
-const SNAPSHOT_BYTES = 256 * 2 ** 20;
-import { BlockMatrices, crossMatrix, fuse } from './fusion.js';
+import { adjointStart, expval, type PauliWord } from './measure.js';
+import { applyItem, blocksOfForward, checkArgs, companionState, prepare, releaseState, simulate, TrigScratch, type RunArgs, type StateBatch } from './statevector.js';
+import { adjointBlockStep, BlockMatrices, fuse } from './fusion.js';
 import { compile } from './tape.js';
-
-/**
- * Saved-state buffers, reused from call to call: a training loop calls vjp
- * with the same shapes every step, and fresh buffers each time would cost
- * more in allocation and garbage collection than the copies themselves.
- */
-let snapshotPool: StateBatch[] = [];
-
-function snapshotBuffers(count: number, like: StateBatch): StateBatch[] {
-  const fits = snapshotPool.length > 0 && snapshotPool[0]!.re.length === like.re.length;
-  if (!fits) snapshotPool = [];
-  while (snapshotPool.length < count) snapshotPool.push(allocState(like.nQubits, like.batch));
-  return snapshotPool.slice(0, count).map((s) => ({ ...s, nQubits: like.nQubits, batch: like.batch }));
-}
 
 /** d(loss)/d(weights) summed over the batch, and d(loss)/d(inputs) per sample. */
 export interface Gradients {
@@ -86,62 +69,66 @@ export function checkGradOutputs(args: RunArgs, observables: readonly PauliWord[
 
 /**
  * Vector-Jacobian product by the adjoint method (Jones & Gacon 2020,
- * arXiv:2009.02823). With lam = sum_k g_k O_k psi at the end of the circuit,
- * walking back through each gate U = exp(-i θ G):
- *   dL/dθ = 2 Im <lam|G|psi>, then psi <- U^† psi, lam <- U^† lam.
- * Cost: one forward pass plus two inverse passes and one read-only inner
- * product per parameterized gate, whatever the number of parameters.
- * At the start, lam is dL/d(initial state): for amplitude embedding the
- * chain rule through the L2 normalization gives d/d(features).
+ * arXiv:2009.02823): simulates the batch, then runs `vjpFromState` on the
+ * final states. Returns the forward outputs too.
  */
 export function vjp(args: RunArgs, observables: readonly PauliWord[], gradOutputs: Float64Array): VjpResult {
   checkArgs(args);
   checkGradOutputs(args, observables, gradOutputs);
+  const psi = simulate(args);
+  const outputs = expval(psi, observables);
+  const grads = vjpFromState(args, observables, gradOutputs, psi);
+  releaseState(psi);
+  return { outputs, ...grads };
+}
+
+/**
+ * The adjoint pass from the forward's final states `psi` (what
+ * `simulate(args)` returned; a layer hands over the state of its forward
+ * pass, so nothing is simulated twice). With lam = sum_k g_k O_k psi at the
+ * end of the circuit, walking back through each gate U = exp(-i θ G):
+ *   dL/dθ = 2 Im <lam|G|psi>, then psi <- U^† psi, lam <- U^† lam.
+ * psi is un-computed in place (it ends as the initial states, to rounding),
+ * so the pass costs two inverse sweeps plus one inner product per
+ * parameterized gate; a fused run un-computes psi, reads its cross matrix and
+ * moves lam in one pass over memory (fusion.ts). At the start, lam is
+ * dL/d(initial state): for amplitude embedding the chain rule through the L2
+ * normalization gives d/d(features).
+ */
+export function vjpFromState(
+  args: RunArgs,
+  observables: readonly PauliWord[],
+  gradOutputs: Float64Array,
+  psi: StateBatch,
+): Gradients {
+  checkArgs(args);
+  checkGradOutputs(args, observables, gradOutputs);
   const { circuit, batch } = args;
   const n = circuit.nQubits;
+  if (psi.nQubits !== n || psi.batch !== batch) {
+    fail('state', `holds ${psi.batch} x ${psi.nQubits} qubits, the run needs ${batch} x ${n}`);
+  }
   const items = fuse(compile(circuit));
+  const blocks = blocksOfForward(psi, args);
   const trig = new TrigScratch(batch);
   const scratch = new Float64Array(1 << n);
-
-  // Forward, keeping the state before each item when that fits the budget;
-  // otherwise the backward pass uncomputes it with the item's inverse.
-  const psi = allocState(n, batch);
-  prepare(args, psi);
-  const keep = items.length * psi.re.length * 16 <= SNAPSHOT_BYTES;
-  const before = keep ? snapshotBuffers(items.length, psi) : [];
-  // The fused runs' matrices, built once for the forward and the backward pass.
-  const blocks = items.map((item) => (item.kind === 'block' ? new BlockMatrices(item.ops, args) : undefined));
-  items.forEach((item, t) => {
-    if (keep) {
-      before[t]!.re.set(psi.re);
-      before[t]!.im.set(psi.im);
-    }
-    applyItem(psi, item, args, trig, scratch, false, blocks[t]);
-  });
-  const outputs = expval(psi, observables);
-  const lam = allocState(n, batch);
-  observables.forEach((word, k) => accumulatePauli(psi, word, gradOutputs, observables.length, k, lam.re, lam.im));
+  const lam = companionState(psi);
+  adjointStart(psi, observables, gradOutputs, lam.re, lam.im);
 
   const gradWeights = new Float64Array(circuit.nWeights);
   const gradInputs = new Float64Array(batch * circuit.nInputs);
   const dTheta = new Float64Array(batch);
   const cross = new Float64Array(batch * 8);
   const summedC = new Float64Array(8);
-  let psiAfter = psi;
+  const needPrep = circuit.prep.kind !== 'zero';
   for (let t = items.length - 1; t >= 0; t--) {
     const item = items[t]!;
-    const op = item.kind === 'op' ? item.op : undefined;
-    if (op && op.kind === 'rot' && op.param.kind !== 'const') {
-      generatorInner(op.rot, lam.re, lam.im, psiAfter.re, psiAfter.im, n, op.bits, op.ctrl, dTheta);
-      scatterParamGrad(op.param, args, dTheta, true, gradWeights, gradInputs);
-    }
-    const block = blocks[t];
-    let psiBefore = psiAfter;
-    if (keep) psiBefore = before[t]!;
-    else applyItem(psiBefore, item, args, trig, scratch, true, block);
-    if (item.kind === 'block' && block && item.ops.some((o) => o.kind === 'rot' && o.param.kind !== 'const')) {
+    // lam is only needed further back for earlier gates or the state preparation.
+    const doLam = t > 0 || needPrep;
+    if (item.kind === 'block' && item.ops.some((o) => o.kind === 'rot' && o.param.kind !== 'const')) {
       // A fused run: every gate's gradient comes off one cross matrix (fusion.ts).
-      crossMatrix(psiBefore, lam, item.bit, cross);
+      const block = blocks?.[t] ?? new BlockMatrices(item.ops, args);
+      adjointBlockStep(psi, lam, item.bit, block.daggerProduct(), cross, doLam);
       summedC.fill(0);
       if (block.samples === 1) for (let i = 0; i < cross.length; i++) summedC[i & 7] += cross[i]!;
       const outs = item.ops.map(() => new Float64Array(block.samples));
@@ -149,13 +136,23 @@ export function vjp(args: RunArgs, observables: readonly PauliWord[], gradOutput
       item.ops.forEach((o, k) => {
         if (o.kind === 'rot' && o.param.kind !== 'const') scatterParamGrad(o.param, args, outs[k]!, block.samples > 1, gradWeights, gradInputs);
       });
+      continue;
     }
-    // lam is only needed further back for earlier gates or the state preparation.
-    if (t > 0 || circuit.prep.kind !== 'zero') applyItem(lam, item, args, trig, scratch, true, block);
-    psiAfter = psiBefore;
+    const op = item.kind === 'op' ? item.op : undefined;
+    if (op && op.kind === 'rot' && op.param.kind !== 'const') {
+      generatorInner(op.rot, lam.re, lam.im, psi.re, psi.im, n, op.bits, op.ctrl, dTheta);
+      scatterParamGrad(op.param, args, dTheta, true, gradWeights, gradInputs);
+    }
+    // The initial states are prepared again below, exactly; no need to un-compute into them.
+    const block = blocks?.[t];
+    if (t > 0) applyItem(psi, item, args, trig, scratch, true, block);
+    if (doLam) applyItem(lam, item, args, trig, scratch, true, block);
   }
-  prepGradient(args, psiAfter, lam, gradInputs);
-  return { outputs, gradWeights, gradInputs };
+  if (needPrep) {
+    prepare(args, psi);
+    prepGradient(args, psi, lam, gradInputs);
+  }
+  return { gradWeights, gradInputs };
 }
 
 /**

@@ -6,6 +6,7 @@ import { paramValues } from './params.js';
 import { allocState, checkArgs, prepare, TrigScratch, type RunArgs, type ShiftSpec, type StateBatch } from './statevector.js';
 import type { TapeOp } from './tape.js';
 import { cos, sin } from '../util/detmath.js';
+import { acquireWorkspace } from './wasm/runtime.js';
 
 /**
  * Batched density-matrix simulator (float64) sharing the circuit format, the
@@ -38,7 +39,11 @@ export function allocDensity(nQubits: number, batch: number): DensityBatch {
   if (nQubits > 15 || size > MAX_ENTRIES) {
     fail('batch', `${batch} density matrices of ${nQubits} qubits need ${(size * 16) / 2 ** 30} GiB; reduce the batch or qubits, or use trajectories`);
   }
-  return { nQubits, batch, re: new Float64Array(size), im: new Float64Array(size) };
+  // As a state of 2n qubits in a wasm workspace, the gate kernels run in SIMD on it.
+  const w = acquireWorkspace(2 * nQubits, batch);
+  if (w) return { nQubits, batch, re: w.arrays[0]!, im: w.arrays[1]! };
+  const buffer = new ArrayBuffer(size * 16);
+  return { nQubits, batch, re: new Float64Array(buffer, 0, size), im: new Float64Array(buffer, size * 8, size) };
 }
 
 export function cloneDensity(rho: DensityBatch): DensityBatch {

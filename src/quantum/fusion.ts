@@ -4,6 +4,7 @@ import type { StateBatch, RunArgs } from './statevector.js';
 import { paramValues } from './params.js';
 import type { Tape, TapeOp } from './tape.js';
 import { cos, sin } from '../util/detmath.js';
+import { wasmAdjointBlock, wasmGather, wasmMat1 } from './wasm/dispatch.js';
 
 /**
  * Gate fusion: runs of uncontrolled single-qubit gates on one wire become one
@@ -130,6 +131,7 @@ export function fuse(tape: Tape): readonly FusedItem[] {
 
 /** Applies a fused permutation through its table (forward: gather; inverse: scatter table). */
 export function applyPermutation(state: StateBatch, table: Int32Array, scratch: Float64Array): void {
+  if (wasmGather(state.re, state.im, table)) return;
   const dim = table.length;
   for (const arr of [state.re, state.im]) {
     for (let at = 0; at < arr.length; at += dim) {
@@ -216,12 +218,13 @@ export class BlockMatrices {
     this.unitaries = ops.map((op) => this.fill(op, args));
     this.product = new Float64Array(this.samples * 8);
     const tmp = new Float64Array(8);
+    const p = this.product;
     for (let s = 0; s < this.samples; s++) {
       const o = s * 8;
-      setIdentity(this.product, o);
+      setIdentity(p, o);
       for (const u of this.unitaries) {
-        mul(u, u.length === 8 ? 0 : o, this.product, o, tmp, 0);
-        this.product.set(tmp, o);
+        mul(u, u.length === 8 ? 0 : o, p, o, tmp, 0);
+        for (let i = 0; i < 8; i++) p[o + i] = tmp[i]!;
       }
     }
   }
@@ -268,15 +271,23 @@ export class BlockMatrices {
       generator(op, gm);
       return gm;
     });
+    const us = this.unitaries;
+    // No closures or views inside the per-sample loop: it runs batch times per block.
     for (let s = 0; s < this.samples; s++) {
       const o = s * 8;
-      const u = (j: number) => this.unitaries[j]!;
-      const uo = (j: number) => (this.unitaries[j]!.length === 8 ? 0 : o);
       // prefix[k] = U_k ... U_0; suffix[k] = U_{m-1} ... U_{k+1}.
-      prefix.set(u(0).subarray(uo(0), uo(0) + 8), 0);
-      for (let k = 1; k < m; k++) mul(u(k), uo(k), prefix, (k - 1) * 8, prefix, k * 8);
+      const u0 = us[0]!;
+      const o0 = u0.length === 8 ? 0 : o;
+      for (let i = 0; i < 8; i++) prefix[i] = u0[o0 + i]!;
+      for (let k = 1; k < m; k++) {
+        const uk = us[k]!;
+        mul(uk, uk.length === 8 ? 0 : o, prefix, (k - 1) * 8, prefix, k * 8);
+      }
       setIdentity(suffix, (m - 1) * 8);
-      for (let k = m - 2; k >= 0; k--) mul(suffix, (k + 1) * 8, u(k + 1), uo(k + 1), suffix, k * 8);
+      for (let k = m - 2; k >= 0; k--) {
+        const uk = us[k + 1]!;
+        mul(suffix, (k + 1) * 8, uk, uk.length === 8 ? 0 : o, suffix, k * 8);
+      }
       const c = this.samples === 1 ? summedC : cross;
       const co = this.samples === 1 ? 0 : o;
       for (let k = 0; k < m; k++) {
@@ -292,6 +303,7 @@ export class BlockMatrices {
 
 /** A general 2x2 complex matrix on one bit, per-sample (mats has batch x 8) or uniform (8). */
 export function applyMatrix1(re: Float64Array, im: Float64Array, n: number, bit: number, mats: Float64Array): void {
+  if (wasmMat1(re, im, n, bit, mats)) return;
   const total = re.length;
   const dim = 1 << n;
   const perSample = mats.length > 8;
@@ -317,39 +329,60 @@ export function applyMatrix1(re: Float64Array, im: Float64Array, n: number, bit:
 
 /**
  * Per-sample cross matrices C_ab = sum_rest psi[a, rest] conj(lam[b, rest])
- * on one bit, into out (batch x 8).
+ * on one bit, into out (batch x 8). For bit >= 2 even and odd indices are
+ * summed apart and added at the end: the order of the SIMD kernel's two lanes,
+ * so both give the same bits.
  */
 export function crossMatrix(psi: StateBatch, lam: StateBatch, bit: number, out: Float64Array): void {
   const dim = 1 << psi.nQubits;
   const { re: pr, im: pi } = psi;
   const { re: lr, im: li } = lam;
+  const lanes = bit >= 2 ? 2 : 1;
+  const acc = new Float64Array(16);
   for (let b = 0; b < psi.batch; b++) {
-    let c00r = 0, c00i = 0, c01r = 0, c01i = 0, c10r = 0, c10i = 0, c11r = 0, c11i = 0;
+    acc.fill(0);
     const stop = (b + 1) * dim;
     for (let base = b * dim; base < stop; base += bit << 1) {
       const end = base + bit;
-      for (let i = base; i < end; i++) {
-        const j = i + bit;
-        const p0r = pr[i]!, p0i = pi[i]!, p1r = pr[j]!, p1i = pi[j]!;
-        const l0r = lr[i]!, l0i = li[i]!, l1r = lr[j]!, l1i = li[j]!;
-        c00r += p0r * l0r + p0i * l0i;
-        c00i += p0i * l0r - p0r * l0i;
-        c01r += p0r * l1r + p0i * l1i;
-        c01i += p0i * l1r - p0r * l1i;
-        c10r += p1r * l0r + p1i * l0i;
-        c10i += p1i * l0r - p1r * l0i;
-        c11r += p1r * l1r + p1i * l1i;
-        c11i += p1i * l1r - p1r * l1i;
+      for (let i0 = base; i0 < end; i0 += lanes) {
+        for (let lane = 0; lane < lanes; lane++) {
+          const i = i0 + lane;
+          const j = i + bit;
+          const a = lane * 8;
+          const p0r = pr[i]!, p0i = pi[i]!, p1r = pr[j]!, p1i = pi[j]!;
+          const l0r = lr[i]!, l0i = li[i]!, l1r = lr[j]!, l1i = li[j]!;
+          acc[a] += p0r * l0r + p0i * l0i;
+          acc[a + 1] += p0i * l0r - p0r * l0i;
+          acc[a + 2] += p0r * l1r + p0i * l1i;
+          acc[a + 3] += p0i * l1r - p0r * l1i;
+          acc[a + 4] += p1r * l0r + p1i * l0i;
+          acc[a + 5] += p1i * l0r - p1r * l0i;
+          acc[a + 6] += p1r * l1r + p1i * l1i;
+          acc[a + 7] += p1i * l1r - p1r * l1i;
+        }
       }
     }
     const o = b * 8;
-    out[o] = c00r;
-    out[o + 1] = c00i;
-    out[o + 2] = c01r;
-    out[o + 3] = c01i;
-    out[o + 4] = c10r;
-    out[o + 5] = c10i;
-    out[o + 6] = c11r;
-    out[o + 7] = c11i;
+    for (let k = 0; k < 8; k++) out[o + k] = lanes === 2 ? acc[k]! + acc[8 + k]! : acc[k]!;
   }
+}
+
+/**
+ * One adjoint step back through a fused run: psi <- M psi (M the run's
+ * inverse), the cross matrices of the new psi and the current lam, then
+ * lam <- M lam when `doLam`. The wasm kernel does all three in one pass.
+ */
+export function adjointBlockStep(
+  psi: StateBatch,
+  lam: StateBatch,
+  bit: number,
+  mats: Float64Array,
+  cross: Float64Array,
+  doLam: boolean,
+): void {
+  const n = psi.nQubits;
+  if (wasmAdjointBlock(psi.re, psi.im, lam.re, lam.im, n, bit, mats, cross, doLam)) return;
+  applyMatrix1(psi.re, psi.im, n, bit, mats);
+  crossMatrix(psi, lam, bit, cross);
+  if (doLam) applyMatrix1(lam.re, lam.im, n, bit, mats);
 }

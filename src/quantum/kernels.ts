@@ -7,8 +7,10 @@
  * Because 2^n is a multiple of every gate's block, a gate loops over the whole
  * batch buffer at once; per-sample angles (input features) are looked up by
  * `base >> n`. `ctrl` is the mask of control bits, all of which must be set.
- * Kernels never allocate.
+ * Kernels never allocate. Each first offers the call to its WebAssembly SIMD
+ * twin (wasm/dispatch.ts), which computes the same expressions bit for bit.
  */
+import { ROT_KIND, wasmFixed, wasmPhase, wasmRot, wasmX } from './wasm/dispatch.js';
 
 /** Angles for a rotation: cos and sin arrays of length 1 (uniform) or B (per sample). */
 export interface Trig {
@@ -30,6 +32,7 @@ export function parity(v: number): number {
 export function applyRX(re: Float64Array, im: Float64Array, n: number, bit: number, ctrl: number, t: Trig): void {
   const total = re.length;
   const { cos, sin, perSample } = t;
+  if (wasmRot(re, im, n, bit, ctrl, cos, sin, perSample, ROT_KIND.RX)) return;
   for (let base = 0; base < total; base += bit << 1) {
     const k = perSample ? base >> n : 0;
     const c = cos[k]!;
@@ -51,6 +54,7 @@ export function applyRX(re: Float64Array, im: Float64Array, n: number, bit: numb
 export function applyRY(re: Float64Array, im: Float64Array, n: number, bit: number, ctrl: number, t: Trig): void {
   const total = re.length;
   const { cos, sin, perSample } = t;
+  if (wasmRot(re, im, n, bit, ctrl, cos, sin, perSample, ROT_KIND.RY)) return;
   for (let base = 0; base < total; base += bit << 1) {
     const k = perSample ? base >> n : 0;
     const c = cos[k]!;
@@ -84,6 +88,7 @@ function applyDiag(
 ): void {
   const total = re.length;
   const { cos, sin, perSample } = t;
+  if (wasmRot(re, im, n, bit, ctrl, cos, sin, perSample, phaseOnly ? ROT_KIND.Phase : ROT_KIND.RZ)) return;
   for (let base = 0; base < total; base += bit << 1) {
     const k = perSample ? base >> n : 0;
     const c = cos[k]!;
@@ -183,6 +188,25 @@ export function applyFixed(
   const [m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i] = [m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!, m[6]!, m[7]!];
   const isX = m00r === 0 && m00i === 0 && m11r === 0 && m11i === 0 && m01r === 1 && m01i === 0 && m10r === 1 && m10i === 0;
   const isDiag = m01r === 0 && m01i === 0 && m10r === 0 && m10i === 0;
+  if (isX && wasmX(re, im, bit, ctrl)) return;
+  // The general branch below is mat1's expression; diagonal ones keep their own.
+  if (!isX && !isDiag && ctrl === 0 && wasmFixed(re, im, bit, m)) return;
+  if (isDiag && m00r === 1 && m00i === 0) {
+    // Z, S, T, CZ, CS: the bit-clear half is unchanged, so one multiply pass
+    // over the bit-set half only (a quarter of the state for CZ).
+    if (wasmPhase(re, im, bit, ctrl, m11r, m11i)) return;
+    for (let base = 0; base < total; base += bit << 1) {
+      const end = base + bit;
+      for (let i = base; i < end; i++) {
+        if ((i & ctrl) !== ctrl) continue;
+        const j = i + bit;
+        const br = re[j]!, bi = im[j]!;
+        re[j] = m11r * br - m11i * bi;
+        im[j] = m11r * bi + m11i * br;
+      }
+    }
+    return;
+  }
   for (let base = 0; base < total; base += bit << 1) {
     const end = base + bit;
     for (let i = base; i < end; i++) {

@@ -5,6 +5,7 @@ import { Rng } from '../util/random.js';
 import { constant, type Operation } from './circuit.js';
 import {
   accumulatePauli,
+  adjointStart,
   bitstring,
   expval,
   expvalShots,
@@ -279,5 +280,29 @@ describe('helpers agree with each other', () => {
     assert.deepEqual(y[0]![1], cx(0, -1));
     assert.deepEqual(y[1]![0], cx(0, 1));
     assert.deepEqual(cmul(cx(0, 1), cx(0, 1)), cx(-1, 0));
+  });
+});
+
+describe('adjointStart', () => {
+  test('equals the sum of accumulatePauli over the words: single Z (one wire twice), identity, Z strings, X and Y words', () => {
+    const rng = new Rng(17);
+    const n = 4;
+    const batch = 3;
+    const state = allocState(n, batch);
+    for (let i = 0; i < state.re.length; i++) {
+      state.re[i] = rng.uniform() - 0.5;
+      state.im[i] = rng.uniform() - 0.5;
+    }
+    for (const names of [['Z0', 'Z3', 'Z0', 'Z2'], ['Z1', 'I', 'Z0 Z2', 'X1 Y3', 'Z3']]) {
+      const words = names.map((w) => parsePauliWord(w));
+      const coef = Float64Array.from({ length: batch * words.length }, () => rng.uniform() - 0.5);
+      const size = state.re.length;
+      const want = { re: new Float64Array(size), im: new Float64Array(size) };
+      words.forEach((w, k) => accumulatePauli(state, w, coef, words.length, k, want.re, want.im));
+      const got = { re: new Float64Array(size), im: new Float64Array(size) };
+      adjointStart(state, words, coef, got.re, got.im);
+      assertClose(got.re, want.re, TOL.exact, `${names.join(',')} re`);
+      assertClose(got.im, want.im, TOL.exact, `${names.join(',')} im`);
+    }
   });
 });

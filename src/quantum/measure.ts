@@ -124,6 +124,63 @@ export function expval(state: StateBatch, words: readonly PauliWord[]): Float64A
 }
 
 /**
+ * lam = sum_k coef[b, k] P_k psi_b, the adjoint method's starting vector, into
+ * zeroed outRe/outIm. Words of Z only are diagonal: their signed coefficients
+ * are summed per basis index into one table first (dim entries, in cache),
+ * then lam = table * psi in one pass, instead of one pass over lam per word.
+ * Other words go through `accumulatePauli`.
+ */
+export function adjointStart(
+  state: StateBatch,
+  words: readonly PauliWord[],
+  coef: Float64Array,
+  outRe: Float64Array,
+  outIm: Float64Array,
+): void {
+  const { nQubits: n, batch, re, im } = state;
+  const dim = 1 << n;
+  const K = words.length;
+  const masks = words.map((w) => pauliMasks(w, n));
+  const diagonal = masks.flatMap((m, k) => (m.x === 0 && m.nY === 0 ? [k] : []));
+  if (diagonal.length > 0) {
+    const table = new Float64Array(dim);
+    // Single-Z words only: per bit the summed coefficient, and the table by
+    // doubling (entry i | bit = entry i - 2 g_bit), O(dim) instead of O(K dim).
+    const singles = diagonal.every((k) => masks[k]!.z !== 0 && (masks[k]!.z & (masks[k]!.z - 1)) === 0);
+    const perBit = new Float64Array(n);
+    for (let b = 0; b < batch; b++) {
+      if (singles) {
+        perBit.fill(0);
+        for (const k of diagonal) perBit[31 - Math.clz32(masks[k]!.z)] += coef[b * K + k]!;
+        let all = 0;
+        for (let q = 0; q < n; q++) all += perBit[q]!;
+        table[0] = all;
+        for (let q = 0; q < n; q++) {
+          const bit = 1 << q;
+          const d = 2 * perBit[q]!;
+          for (let i = 0; i < bit; i++) table[i + bit] = table[i]! - d;
+        }
+      } else {
+        table.fill(0);
+        for (const k of diagonal) {
+          const g = coef[b * K + k]!;
+          const z = masks[k]!.z;
+          for (let i = 0; i < dim; i++) table[i] += parity(i & z) ? -g : g;
+        }
+      }
+      const at = b * dim;
+      for (let i = 0; i < dim; i++) {
+        outRe[at + i] = table[i]! * re[at + i]!;
+        outIm[at + i] = table[i]! * im[at + i]!;
+      }
+    }
+  }
+  words.forEach((word, k) => {
+    if (!diagonal.includes(k)) accumulatePauli(state, word, coef, K, k, outRe, outIm);
+  });
+}
+
+/**
  * out += coef_b * P psi for every sample (adjoint method's starting vector);
  * coef is read at coef[b * stride + offset].
  */

@@ -16,6 +16,7 @@ import {
 import { paramValues } from './params.js';
 import { compile, type TapeOp } from './tape.js';
 import { cos, sin } from '../util/detmath.js';
+import { acquireWorkspace, ownerOf, releaseWorkspace } from './wasm/runtime.js';
 
 /** B states of n qubits: real and imaginary parts, B * 2^n each, sample after sample. */
 export interface StateBatch {
@@ -33,16 +34,56 @@ export interface RunArgs {
   readonly batch: number;
 }
 
+/**
+ * A zeroed batch of states. Where the WebAssembly kernels run, it lives in a
+ * workspace (wasm/runtime.ts) with room for a second state beside it (see
+ * `companionState`); otherwise re and im are two halves of one buffer, not
+ * two allocations (two separate large arrays alias in the cache and run at
+ * half the speed).
+ */
 export function allocState(nQubits: number, batch: number): StateBatch {
   const size = batch * 2 ** nQubits;
   if (size > 2 ** 31) {
     fail('batch', `${batch} states of ${nQubits} qubits need ${(size * 16) / 2 ** 30} GiB; reduce the batch or qubits`);
   }
-  return { nQubits, batch, re: new Float64Array(size), im: new Float64Array(size) };
+  const w = acquireWorkspace(nQubits, batch);
+  if (w) return { nQubits, batch, re: w.arrays[0]!, im: w.arrays[1]! };
+  const buffer = new ArrayBuffer(size * 16);
+  return { nQubits, batch, re: new Float64Array(buffer, 0, size), im: new Float64Array(buffer, size * 8, size) };
 }
 
+/**
+ * A zeroed second state of the same shape, in the same workspace as `s`
+ * when it has one (the adjoint's lam beside psi, so one wasm pass reads both).
+ */
+export function companionState(s: StateBatch): StateBatch {
+  const w = ownerOf(s.re);
+  if (w && w.arrays.length === 4 && w.arrays[0] === s.re && w.nQubits === s.nQubits && w.batch === s.batch) {
+    const re = w.arrays[2]!, im = w.arrays[3]!;
+    re.fill(0);
+    im.fill(0);
+    return { nQubits: s.nQubits, batch: s.batch, re, im };
+  }
+  return allocState(s.nQubits, s.batch);
+}
+
+/**
+ * Returns a state from `allocState` (and its companion) for reuse by the next
+ * allocation of the same shape. Only for a state nothing will read again.
+ */
+export function releaseState(s: StateBatch): void {
+  const w = ownerOf(s.re);
+  if (w && w.arrays[0] === s.re) releaseWorkspace(w);
+}
+
+/** A copy in plain arrays (one buffer): copies are short-lived, a workspace each would cost more than it saves. */
 export function cloneState(s: StateBatch): StateBatch {
-  return { nQubits: s.nQubits, batch: s.batch, re: s.re.slice(), im: s.im.slice() };
+  const size = s.re.length;
+  const buffer = new ArrayBuffer(size * 16);
+  const c = { nQubits: s.nQubits, batch: s.batch, re: new Float64Array(buffer, 0, size), im: new Float64Array(buffer, size * 8, size) };
+  c.re.set(s.re);
+  c.im.set(s.im);
+  return c;
 }
 
 /** Checks the shapes of a run's arguments; throws a QflError naming the field. */
@@ -198,8 +239,22 @@ export function simulate(args: RunArgs, shiftSpec?: ShiftSpec, into?: StateBatch
     return state;
   }
   const scratch = new Float64Array(1 << args.circuit.nQubits);
-  for (const item of fuse(tape)) applyItem(state, item, args, trig, scratch, false);
+  const items = fuse(tape);
+  const blocks = items.map((item) => (item.kind === 'block' ? new BlockMatrices(item.ops, args) : undefined));
+  items.forEach((item, t) => applyItem(state, item, args, trig, scratch, false, blocks[t]));
+  forwardBlocks.set(state, { args, blocks });
   return state;
+}
+
+/**
+ * The fused runs' matrices a forward pass built, by its final state: the
+ * adjoint pass that starts from that state with the same arguments reuses them.
+ */
+const forwardBlocks = new WeakMap<StateBatch, { readonly args: RunArgs; readonly blocks: readonly (BlockMatrices | undefined)[] }>();
+
+export function blocksOfForward(state: StateBatch, args: RunArgs): readonly (BlockMatrices | undefined)[] | undefined {
+  const hit = forwardBlocks.get(state);
+  return hit && hit.args === args ? hit.blocks : undefined;
 }
 
 /** Applies one fused item (see fusion.ts), or its inverse. `scratch` holds 2^n values. */
