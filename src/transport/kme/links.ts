@@ -88,7 +88,7 @@ export function withEve(errorRate: number, fraction: number): number {
 }
 
 function refusal(qber: number, bitsPerSecond: number): string | undefined {
-  if (qber > QBER_THRESHOLD) return `QBER ${(100 * qber).toFixed(2)} % is above the ${100 * QBER_THRESHOLD} % threshold: the key is refused (an eavesdropper on the link?)`;
+  if (qber > QBER_THRESHOLD) return `QBER ${(100 * qber).toFixed(2)} % is above the ${100 * QBER_THRESHOLD} % threshold: the key is refused (an eavesdropper, or too much noise, on the link)`;
   if (!(bitsPerSecond > 0)) return 'the link model gives no secret key (rate 0 at this distance)';
   return undefined;
 }

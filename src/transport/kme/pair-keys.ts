@@ -208,8 +208,13 @@ export class X25519PairKeys implements PairKeySource {
   }
 
   private shared(peer: KeyObject): Uint8Array {
-    const secret = diffieHellman({ privateKey: this.privateKey, publicKey: peer });
-    // An all-zero secret means a small-order public key (RFC 7748 section 6.1): refuse it.
+    // A small-order public key gives the all-zero secret (RFC 7748 section 6.1); OpenSSL refuses it, and so do we.
+    let secret: Buffer;
+    try {
+      secret = diffieHellman({ privateKey: this.privateKey, publicKey: peer });
+    } catch (e) {
+      return fail('publicKey', `gives no X25519 shared secret (a small-order point?): ${(e as Error).message}`);
+    }
     if (secret.every((b) => b === 0)) fail('publicKey', 'is a small-order X25519 point (shared secret all zero)');
     return secret;
   }
