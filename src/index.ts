@@ -27,3 +27,5 @@ export * from './models/classical-zoo.js';
 export * from './models/loss.js';
 export * from './models/optim.js';
 export * from './models/train.js';
+export * from './transport/kme/index.js';
+export { makeSaeCertificate, writeSaeCertificate, saeCertFiles } from './transport/certs.js';

@@ -6,6 +6,7 @@ const SUITES: Record<string, { summary: string; run: () => Promise<void> }> = {
   fl: { summary: 'federation: one round with 200 clients on MNIST, time split and peak memory', run: async () => (await import('../../bench/fl.js')).benchFl() },
   secagg: { summary: 'secure aggregation: 200-client round vs plain FedAvg; QKD post-processing throughput', run: async () => (await import('../../bench/secagg.js')).benchSecagg() },
   server: { summary: 'deployment: a qfl server with 10/100/1000 simulated nodes on loopback: rounds/min, bytes/round, CPU, memory', run: async () => (await import('../../bench/server.js')).benchServer() },
+  kme: { summary: 'qfl kme: key rate per link model; ETSI 014 call latency on loopback (mutual TLS and plain HTTP)', run: async () => (await import('../../bench/kme.js')).benchKme() },
   classical: { summary: 'classical layers: GEMM throughput, one LeNet-5 training step', run: async () => (await import('../../bench/classical.js')).benchClassical() },
 };
 
