@@ -135,8 +135,12 @@ async function handle(service: KmeService, tls: boolean, req: IncomingMessage, r
   } catch (e) {
     if (!(e instanceof EtsiCallError)) throw e;
     log(`kme: ${what} by ${caller}: ${e.status} ${e.body.message}`);
+    if (!req.complete) {
+      // The rest of the body is never read: answer, then close the connection rather than drain it.
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.socket.destroy());
+    }
     if (!res.headersSent) send(res, e.status, e.body);
-    if (!req.complete) req.destroy();
   }
 }
 

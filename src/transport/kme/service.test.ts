@@ -156,3 +156,15 @@ test('a bb84-session link serves the key of simulated BB84 sessions (Cascade and
   t.after(() => eve.close());
   assert.match(eve.links()[0]!.refused ?? '', /BB84 session aborted: estimated QBER/);
 });
+
+test('keys waiting for their slave are bounded: max_key_count keys per link', (t) => {
+  const { open } = setup(t, { model: 'rate', bits_per_second: 1e6 }, { prefillSeconds: 10, limits: { maxKeyCount: 4, maxKeyPerRequest: 8 } });
+  const kme = open();
+  t.after(() => kme.close());
+  const { keys } = kme.encKeys('a', 'b', { number: 4, size: 8 });
+  const full = callError(() => kme.encKeys('a', 'b', { number: 1, size: 8 }));
+  assert.equal(full.status, 503);
+  assert.match(full.body.message, /4 keys .* wait for their slave/);
+  kme.decKeys('b', 'a', [keys[0]!.key_ID]);
+  assert.equal(kme.encKeys('a', 'b', { number: 1, size: 8 }).keys.length, 1, 'room again once the slave fetched one');
+});

@@ -195,8 +195,13 @@ export class KmeService {
     let pendingBits = 0;
     for (const p of s.pending.values()) pendingBits += p.bits;
     const cap = this.capacityBits();
-    if (pendingBits + bits > cap) {
-      throw serverError(`${s.pending.size} keys (${pendingBits} bits) on link ${pair.name} wait for their slave; at most ${cap} bits may wait`, { pending_bits: pendingBits, max_pending_bits: cap });
+    if (pendingBits + bits > cap || s.pending.size + number > this.limits.maxKeyCount) {
+      throw serverError(`${s.pending.size} keys (${pendingBits} bits) on link ${pair.name} wait for their slave; at most ${this.limits.maxKeyCount} keys and ${cap} bits may wait`, {
+        pending_keys: s.pending.size,
+        pending_bits: pendingBits,
+        max_pending_keys: this.limits.maxKeyCount,
+        max_pending_bits: cap,
+      });
     }
     const before = copyState(s);
     const keys: PendingKey[] = [];
