@@ -36,8 +36,9 @@ test.before(async () => {
   kme = start();
   base = await serverUrl(kme);
 });
-test.after(() => {
+test.after(async () => {
   kme.child.kill('SIGTERM');
+  await kme.exited;
   rmSync(dir, { recursive: true, force: true });
 });
 
