@@ -6,6 +6,7 @@ import type { PipelineSpec } from '../fl/pipeline.js';
 import { appRef, type AppConfig } from '../experiments/client-app.js';
 import { fail } from '../util/errors.js';
 import type { NodeKey } from './auth.js';
+import { deploymentPipeline } from './deployment-pipeline.js';
 import { FleetService, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 import { runNodeLoop, sessionInterceptor, type NodeSummary } from './node-loop.js';
 
@@ -64,7 +65,11 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
     clientIds: o.clientIds,
     kind: 'node',
     prepare: async (info) =>
-      createExecutor(appRef(nodeAppConfig(info, o.dataDir)), { workers: o.workers, pipeline: parseJson(info.pipelineJson, 'run.pipeline_json') as PipelineSpec }),
+      createExecutor(appRef(nodeAppConfig(info, o.dataDir)), {
+        workers: o.workers,
+        // Local DP noise from this node's OS CSPRNG, never from the seed the server sends.
+        pipeline: deploymentPipeline(parseJson(info.pipelineJson, 'run.pipeline_json') as PipelineSpec, 'run.pipeline_json'),
+      }),
     reconnectTimeoutS: o.reconnectTimeoutS,
     log: o.log,
     ...(o.signal ? { signal: o.signal } : {}),

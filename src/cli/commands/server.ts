@@ -9,6 +9,7 @@ import { appConfigOf, configYaml, runFederation } from '../../experiments/runner
 import { createClientApp } from '../../experiments/client-app.js';
 import { fail } from '../../util/errors.js';
 import { AllowList } from '../../transport/auth.js';
+import { deploymentPipeline } from '../../transport/deployment-pipeline.js';
 import { FleetServer } from '../../transport/server.js';
 import { numberFlag } from '../flags.js';
 import { FleetService } from '../../transport/gen/qfl/fleet/v1/fleet_pb.js';
@@ -97,6 +98,8 @@ export async function run(argv: string[]): Promise<number> {
   if (config.secure_aggregation) {
     fail(`${positionals[0]}: secure_aggregation`, 'is simulated in-process only for now (`qfl run`); qfl server cannot run it across machines yet');
   }
+  // Refused here too, not only by the nodes: the config would otherwise promise privacy the run cannot give.
+  const pipeline = deploymentPipeline(config.pipeline, `${positionals[0]}: pipeline`);
   if (config.network) fail(`${positionals[0]}: network`, 'is a simulated space-air-ground network (`qfl run`); a deployed run uses the real network');
   if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
 
@@ -126,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
       runId: createHash('sha256').update(configYaml(config)).update(basename(runDir)).digest('hex').slice(0, 16),
       name: config.name,
       appConfigJson: JSON.stringify(appConfigOf(config)),
-      pipelineJson: JSON.stringify(config.pipeline),
+      pipelineJson: JSON.stringify(pipeline),
       numClients: app.numClients,
       rounds: config.federation.rounds,
       numParameters: paramCount,
