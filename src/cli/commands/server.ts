@@ -49,8 +49,10 @@ options:
 
 The dashboard also serves the Fleet service over HTTP/1.1 (Connect and
 gRPC-Web) and a page, DASHBOARD/join/, where a browser tab joins the run as a
-client (with --insecure; with --serve-partitions it trains on the server's
-partition for the client ids it picks, otherwise on a CSV file it is given).
+client (with --serve-partitions it trains on the server's partition for the
+client ids it picks, otherwise on a CSV file it is given). Without --insecure
+the tab is given its node key (NAME.key from qfl certs node NAME); it needs
+the page in a secure context: https, or http from 127.0.0.1 / localhost.
   --quiet                no progress output
   -h, --help             show this help`;
 
