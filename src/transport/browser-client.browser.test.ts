@@ -126,6 +126,16 @@ test('a browser tab with an allow-listed node key joins a server that requires T
     await keyed.setInputFiles('#key', join(certs, 'tab-key.key'));
     assert.equal(await keyed.inputValue('#name'), 'tab-key', 'the key file names the node');
     await keyed.click('#go');
+    // The server waits for client 1's node: meanwhile the dashboard lists the tab as a connected browser node.
+    const board = await browser.newPage();
+    board.on('pageerror', (e) => errors.push(e.message));
+    await board.goto(dashboard);
+    const row = board.locator('#nodes tr[data-node="tab-key"]');
+    await row.locator('text=connected').waitFor({ timeout: 60_000 });
+    assert.match(await row.innerText(), /tab-key[\s\S]*browser[\s\S]*\b0\b[\s\S]*connected/);
+    const out = resolve('test-output');
+    mkdirSync(out, { recursive: true });
+    await board.locator('#card-nodes').screenshot({ path: join(out, 'dashboard-nodes.png') });
     const node = qfl(['client', '--server', url, '--ca', join(certs, 'ca.pem'), '--key', join(certs, 'node1.key'), '--partition', '1', '--name', 'node1']);
     assert.equal(await server.exited, 0, server.lines.join('\n'));
     assert.equal(await node.exited, 0, node.lines.join('\n'));

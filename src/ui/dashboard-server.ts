@@ -6,7 +6,7 @@ import type { ClientStatus, RunEvent, RunMonitor } from '../experiments/events.j
 import { isRunDir } from '../experiments/report/read.js';
 import { fail, QflError } from '../util/errors.js';
 import { networkView } from './network-view.js';
-import type { DashboardInfo, NetworkView, RunList, StreamMessage } from './protocol.js';
+import type { DashboardInfo, FleetNodeView, NetworkView, RunList, StreamMessage } from './protocol.js';
 import { RunFeed } from './run-feed.js';
 import { findRuns, resolveRunId, runRow } from './run-list.js';
 
@@ -166,6 +166,11 @@ export class Dashboard implements RunMonitor {
 
   client(round: number, clientId: number, status: ClientStatus, reason?: string): void {
     this.feeds.get('')?.client(round, clientId, status, reason);
+  }
+
+  /** A deployed run's nodes (`qfl server` passes its NodeRoster's list). */
+  nodes(list: readonly FleetNodeView[]): void {
+    this.feeds.get('')?.nodes(list);
   }
 
   /**

@@ -13,6 +13,7 @@ import { deploymentPipeline } from '../../transport/deployment-pipeline.js';
 import { FleetServer } from '../../transport/server.js';
 import { numberFlag } from '../flags.js';
 import { FleetService } from '../../transport/gen/qfl/fleet/v1/fleet_pb.js';
+import { NodeRoster } from '../../ui/node-roster.js';
 import { openDashboard, parsePort } from './ui.js';
 
 const HELP = `usage: qfl server CONFIG.yaml [options]
@@ -155,6 +156,11 @@ export async function run(argv: string[]): Promise<number> {
   if (ui) process.stderr.write(`dashboard: ${ui.url}  (browser clients join at ${ui.url}join/)\n`);
   progress.log(`qfl server: run ${config.name}, ${app.numClients} clients, ${config.federation.rounds} rounds; listening on ${url}${insecure && !cert ? ' (insecure: no TLS)' : ''}`);
   progress.log(`run directory: ${runDir}`);
+  // The dashboard's node list: who is connected, when each was last heard from, its clients.
+  const roster = new NodeRoster();
+  const showNodes = () => ui?.nodes(roster.update(server.fleet.list()));
+  const nodesTimer = ui ? setInterval(showNodes, 1000) : undefined;
+  nodesTimer?.unref();
   const stop = new AbortController();
   const onSigint = () => {
     progress.done();
@@ -168,12 +174,14 @@ export async function run(argv: string[]): Promise<number> {
     await server.fleet.waitForClients(clientIds, waitTimeout, stop.signal);
     const result = await runFederation({ config, runDir, resume: values.resume !== undefined, progress, executor: server.executor(), ...(ui ? { monitor: ui } : {}) });
     await server.finish();
+    showNodes();
     const report = await writeRunReport(runDir);
     const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
     console.log(`done: ${result.rounds} rounds${acc}. Report: ${report}`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    clearInterval(nodesTimer);
     await ui?.close();
     await server.close();
   }
