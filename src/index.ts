@@ -10,6 +10,7 @@ export { vjp, type Gradients, type GradientMethod, type VjpResult } from './quan
 export { parameterShift, finiteDifferences } from './quantum/gradients.js';
 export * from './quantum/templates.js';
 export { Rng, deriveSeed, type RngState } from './util/random.js';
+export { OsRng } from './util/os-random.js';
 export { QflError } from './util/errors.js';
 export * from './quantum/qasm.js';
 export * from './quantum/entanglement.js';
@@ -29,3 +30,6 @@ export * from './models/optim.js';
 export * from './models/train.js';
 export * from './transport/kme/index.js';
 export { makeSaeCertificate, writeSaeCertificate, saeCertFiles } from './transport/certs.js';
+export { deploymentPipeline } from './transport/deployment-pipeline.js';
+export { importNodeKey } from './transport/web-node-key.js';
+export { NodeRoster, type ConnectedNode } from './ui/node-roster.js';
