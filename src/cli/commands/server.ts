@@ -118,6 +118,7 @@ export async function run(argv: string[]): Promise<number> {
   const app = createClientApp(appConfigOf(config)); // fails early on a bad data or model section
   const paramCount = app.model().paramCount;
   const maxMb = numberFlag('--max-message-mb', values['max-message-mb'], Math.max(64, Math.ceil((4 * paramCount * 8) / 2 ** 20)), { min: 1 });
+  let fleetChanged = () => {};
   const server = new FleetServer({
     host,
     port,
@@ -126,7 +127,10 @@ export async function run(argv: string[]): Promise<number> {
     heartbeatIntervalS: heartbeat,
     silenceTimeoutS: silence,
     maxMessageBytes: Math.floor(maxMb * 2 ** 20),
-    log: (line) => progress.log(line),
+    log: (line) => {
+      progress.log(line);
+      fleetChanged(); // the fleet logs every join and drop: the dashboard hears of them at once
+    },
     ...(values['serve-partitions'] ? { partitions: (id: number) => ({ ...app.partition(id), range: app.range }) } : {}),
     run: {
       runId: createHash('sha256').update(configYaml(config)).update(basename(runDir)).digest('hex').slice(0, 16),
@@ -156,9 +160,21 @@ export async function run(argv: string[]): Promise<number> {
   if (ui) process.stderr.write(`dashboard: ${ui.url}  (browser clients join at ${ui.url}join/)\n`);
   progress.log(`qfl server: run ${config.name}, ${app.numClients} clients, ${config.federation.rounds} rounds; listening on ${url}${insecure && !cert ? ' (insecure: no TLS)' : ''}`);
   progress.log(`run directory: ${runDir}`);
-  // The dashboard's node list: who is connected, when each was last heard from, its clients.
+  // The dashboard's node list: who is connected, when each was last heard from, its clients;
+  // sent on each fleet change (a burst in one tick coalesced) and each second for the last-seen times.
   const roster = new NodeRoster();
   const showNodes = () => ui?.nodes(roster.update(server.fleet.list()));
+  let queued = false;
+  if (ui) {
+    fleetChanged = () => {
+      if (queued) return;
+      queued = true;
+      setImmediate(() => {
+        queued = false;
+        showNodes();
+      });
+    };
+  }
   const nodesTimer = ui ? setInterval(showNodes, 1000) : undefined;
   nodesTimer?.unref();
   const stop = new AbortController();
