@@ -30,6 +30,6 @@ export * from './models/optim.js';
 export * from './models/train.js';
 export * from './transport/kme/index.js';
 export { makeSaeCertificate, writeSaeCertificate, saeCertFiles } from './transport/certs.js';
-export { deploymentPipeline } from './transport/deployment-pipeline.js';
+export { deploymentDp, deploymentPipeline } from './transport/deployment-noise.js';
 export { importNodeKey } from './transport/web-node-key.js';
 export { NodeRoster, type ConnectedNode } from './ui/node-roster.js';

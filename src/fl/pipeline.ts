@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { localDpNoise } from '../security/dp/local-noise.js';
 import { QflError } from '../util/errors.js';
-import { OsRng } from '../util/os-random.js';
+import { NOISE_SOURCES, OsRng } from '../util/os-random.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import type { Failure, FitRes, Metrics } from './messages.js';
 
@@ -248,10 +248,6 @@ export function transformDef(type: string): TransformDef | undefined {
   return registry.get(type);
 }
 
-/** Where a transform's secret noise comes from: the round's seed (simulations) or the OS CSPRNG (deployments). */
-export const NOISE_SOURCES = ['seeded', 'os'] as const;
-export type NoiseSource = (typeof NOISE_SOURCES)[number];
-
 /**
  * Local DP as an update-pipeline transform (Flower's `LocalDpMod`): each
  * client clips its own delta to C and adds N(0, (z C)²) to every coordinate
@@ -269,7 +265,7 @@ export type NoiseSource = (typeof NOISE_SOURCES)[number];
  * seeded stream `ClientContext.rng`, from the round's seed: reproducible
  * simulations, the default of `qfl run`; whoever knows the seed can subtract
  * the noise) or `os` (the operating system's cryptographic generator, `OsRng`).
- * Deployed nodes always use `os` and refuse `seeded` (transport/deployment-pipeline.ts),
+ * Deployed nodes always use `os` and refuse `seeded` (transport/deployment-noise.ts),
  * because there the server chooses the seed.
  *
  * Privacy of one release: a Gaussian mechanism with std z C. Two different

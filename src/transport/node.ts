@@ -6,7 +6,7 @@ import type { PipelineSpec } from '../fl/pipeline.js';
 import { appRef, type AppConfig } from '../experiments/client-app.js';
 import { fail } from '../util/errors.js';
 import type { NodeKey } from './auth.js';
-import { deploymentPipeline } from './deployment-pipeline.js';
+import { deploymentPipeline } from './deployment-noise.js';
 import { FleetService, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 import { runNodeLoop, sessionInterceptor, type NodeSummary } from './node-loop.js';
 

@@ -5,7 +5,7 @@ import type { EvaluateIns, FitIns } from '../fl/messages.js';
 import { createPipeline, type PipelineSpec } from '../fl/pipeline.js';
 import { fail } from '../util/errors.js';
 import { decodeDataset } from './codec.js';
-import { deploymentPipeline } from './deployment-pipeline.js';
+import { deploymentPipeline } from './deployment-noise.js';
 import type { GetPartitionResponse, RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 import type { TaskRunner } from './node-loop.js';
 

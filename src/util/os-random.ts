@@ -1,6 +1,14 @@
 import { Rng, type RngState } from './random.js';
 
 /**
+ * Where secret noise comes from: the run's seed (`seeded`: simulations that
+ * repeat; whoever knows the seed can recompute the noise) or the OS CSPRNG
+ * (`os`: deployments). Config keys `noise_source` take these values.
+ */
+export const NOISE_SOURCES = ['seeded', 'os'] as const;
+export type NoiseSource = (typeof NOISE_SOURCES)[number];
+
+/**
  * The `Rng` interface (uniform, normal, gamma, ...) over the operating
  * system's cryptographic generator instead of a seed: for secrets a
  * deployment must not let anyone recompute, local DP noise first (a seeded

@@ -9,7 +9,7 @@ import { appConfigOf, configYaml, runFederation } from '../../experiments/runner
 import { createClientApp } from '../../experiments/client-app.js';
 import { fail } from '../../util/errors.js';
 import { AllowList } from '../../transport/auth.js';
-import { deploymentPipeline } from '../../transport/deployment-pipeline.js';
+import { deploymentDp, deploymentPipeline } from '../../transport/deployment-noise.js';
 import { FleetServer } from '../../transport/server.js';
 import { numberFlag } from '../flags.js';
 import { FleetService } from '../../transport/gen/qfl/fleet/v1/fleet_pb.js';
@@ -96,7 +96,9 @@ export async function run(argv: string[]): Promise<number> {
   if (!insecure && (cert === undefined || values.allowlist === undefined)) {
     fail('qfl server', 'TLS and node authentication are on by default: pass --tls-cert, --tls-key and --allowlist (make them with `qfl certs --out certs --nodes N`), or --insecure for a local run');
   }
-  const config = readConfig(positionals[0]!, RunConfigSchema);
+  const read = readConfig(positionals[0]!, RunConfigSchema);
+  // Central DP noise from this server's OS CSPRNG: its nodes know the run seed (recorded in config.yaml).
+  const config = read.dp ? { ...read, dp: deploymentDp(read.dp, `${positionals[0]}: dp`) } : read;
   if (config.sweep) fail(positionals[0]!, 'has a sweep: block; qfl server runs one federation (use qfl run for sweeps)');
   if (config.secure_aggregation) {
     fail(`${positionals[0]}: secure_aggregation`, 'is simulated in-process only for now (`qfl run`); qfl server cannot run it across machines yet');

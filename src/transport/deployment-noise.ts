@@ -2,6 +2,12 @@ import { transformDef, type PipelineSpec, type TransformSpec } from '../fl/pipel
 import { fail } from '../util/errors.js';
 
 /**
+ * Secret noise in a deployment comes from the OS CSPRNG, never from a seed
+ * another party knows. Two places draw it today: the nodes' update pipeline
+ * (`deploymentPipeline`) and the server's central DP (`deploymentDp`).
+ */
+
+/**
  * The update pipeline as a deployed node runs it: every transform that draws
  * secret noise (one with a `noise_source` parameter, e.g. `local_dp`) draws
  * it from the operating system's cryptographic generator.
@@ -31,4 +37,20 @@ export function deploymentPipeline(spec: PipelineSpec, path = 'pipeline'): Pipel
     // A value other than os stays, so createPipeline refuses it with the allowed values.
     return source === undefined ? { ...step, noise_source: 'os' } : step;
   });
+}
+
+const SEEDED_DP = 'seeded noise is for simulations (qfl run): every node of a deployment receives the run seed and could subtract the server\'s noise from the model; remove noise_source (qfl server then draws it from the OS CSPRNG) or set it to os';
+
+/**
+ * The central DP block as `qfl server` runs it: noise from the server's OS
+ * CSPRNG (`noise_source: os`, which the run directory's config.yaml then
+ * records), because the run seed (which the seeded noise derives from) goes
+ * to every node with the app config. `noise_source: seeded` is refused.
+ *
+ * @example deploymentDp({ noise_multiplier: 1, clip: { kind: 'fixed', norm: 1 } }) // -> { ..., noise_source: 'os' }
+ */
+export function deploymentDp<T extends { readonly [key: string]: unknown; readonly noise_source?: unknown }>(dp: T, path = 'dp'): T {
+  if (dp.noise_source === 'seeded') fail(`${path}.noise_source`, SEEDED_DP);
+  // A value other than os stays, so the DP schema refuses it with the allowed values.
+  return dp.noise_source === undefined ? { ...dp, noise_source: 'os' } : dp;
 }

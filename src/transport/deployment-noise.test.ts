@@ -12,10 +12,15 @@ import { fit } from '../fl/client.js';
 import type { FitIns, FitRes } from '../fl/messages.js';
 import { applyClient, createPipeline, isFailure, type PipelineSpec } from '../fl/pipeline.js';
 import { clipToNorm } from '../security/robust/clipping.js';
-import { deploymentPipeline } from './deployment-pipeline.js';
+import { addCentralNoise, dpFedAvgRound, DP_STREAM, type DpFedAvgOptions } from '../security/dp/central.js';
+import { deriveSeed, Rng } from '../util/random.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { deploymentDp, deploymentPipeline } from './deployment-noise.js';
+import { qfl as qflProc, serverUrl } from './testing.js';
 import { runNode } from './node.js';
 import { FleetServer } from './server.js';
-import { qfl } from './testing.js';
+const qfl = qflProc;
 
 /**
  * Local DP in a deployment: the server chooses every fit's seed, so noise
@@ -24,7 +29,7 @@ import { qfl } from './testing.js';
  * vector with the instruction's seed, subtract. Against the simulation's
  * seeded noise it recovers the clipped update to rounding; against a `qfl
  * client` node (whose noise comes from the OS CSPRNG) it leaves the noise in.
- * Before deployment-pipeline.ts the node used the seeded stream, and the
+ * Before deployment-noise.ts the node used the seeded stream, and the
  * deployed case below recovered the update to 1e-16 too.
  */
 const CLIP = 0.5;
@@ -131,6 +136,43 @@ test('deployed nodes and qfl server refuse a pipeline that insists on seeded noi
     const p = qfl(['server', path, '--insecure', '--port', '0', '--no-ui', '--out', join(dir, 'run')]);
     assert.equal(await p.exited, 1);
     assert.match(p.lines.join('\n'), /config\.yaml: pipeline\[0\]\.noise_source: seeded noise is for simulations/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('central DP: a node that knows the run seed subtracts seeded server noise to rounding, not OS noise; qfl server uses OS noise and records it', async () => {
+  const updates = [0, 1, 2, 3].map((k) => new Float64Array(50).map((_, j) => Math.sin(k + j) / 10));
+  const mean = new Float64Array(50).map((_, j) => updates.reduce((s, u) => s + u[j]!, 0) / 4);
+  const o: DpFedAvgOptions = { noiseMultiplier: 1, clip: { kind: 'fixed', norm: 1 }, seed: 11 };
+  // The node's attack: the run seed is in the app config every node receives.
+  const attack = (aggregate: Float64Array) => {
+    const noise = addCentralNoise(new Float64Array(50), { clipNorm: 1, noiseMultiplier: 1, numClients: 4 }, new Rng(deriveSeed(11, DP_STREAM, 0)));
+    return norm(minus(minus(aggregate, noise), mean));
+  };
+  assert.ok(attack(dpFedAvgRound(updates, undefined, o).aggregate) < 1e-15);
+  const osRound = dpFedAvgRound(updates, undefined, { ...o, noiseSource: 'os' });
+  assert.ok(attack(osRound.aggregate) > 0.5 * Math.sqrt(50) * osRound.noiseStd, 'OS noise is not the seed\'s');
+
+  assert.deepEqual(deploymentDp({ noise_multiplier: 1 }), { noise_multiplier: 1, noise_source: 'os' });
+  assert.throws(() => deploymentDp({ noise_source: 'seeded' }, 'c.yaml: dp'), /c\.yaml: dp\.noise_source: seeded noise is for simulations/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'qfl-dp-central-'));
+  try {
+    const dp = { noise_multiplier: 0.5, clip: { kind: 'fixed', norm: 1 } };
+    const path = join(dir, 'config.yaml');
+    const base = { name: 'central', seed: 3, data: { name: 'entanglement', qubits: 3, samples: 80 }, model: { kind: 'qstate', layers: 2 }, federation: { clients: 2, rounds: 1 }, local: { epochs: 1, batch_size: 8, lr: 0.05 }, runtime: { workers: 0 } };
+    writeFileSync(path, stringify({ ...base, dp: { ...dp, noise_source: 'seeded' } }));
+    const refused = qfl(['server', path, '--insecure', '--port', '0', '--no-ui', '--out', join(dir, 'refused')]);
+    assert.equal(await refused.exited, 1);
+    assert.match(refused.lines.join('\n'), /config\.yaml: dp\.noise_source: seeded noise is for simulations/);
+    writeFileSync(path, stringify({ ...base, dp }));
+    const runDir = join(dir, 'run');
+    const server = qfl(['server', path, '--insecure', '--port', '0', '--no-ui', '--out', runDir, '--wait-timeout', '60']);
+    const node = qfl(['client', '--server', await serverUrl(server), '--insecure', '--partition', '0-1', '--name', 'n']);
+    assert.equal(await server.exited, 0, server.lines.join('\n'));
+    assert.equal(await node.exited, 0, node.lines.join('\n'));
+    assert.equal((parse(readFileSync(join(runDir, 'config.yaml'), 'utf8')) as { dp: { noise_source: string } }).dp.noise_source, 'os');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
