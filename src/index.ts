@@ -11,6 +11,7 @@ export { vjp, vjpFromState, type Gradients, type GradientMethod, type VjpResult 
 export { parameterShift, finiteDifferences } from './quantum/gradients.js';
 export * from './quantum/templates.js';
 export { Rng, deriveSeed, type RngState } from './util/random.js';
+export { OsRng } from './util/os-random.js';
 export { QflError } from './util/errors.js';
 export * from './quantum/qasm.js';
 export * from './quantum/entanglement.js';
@@ -60,3 +61,8 @@ export { CutDispatcher, type CutDetectors, type CutFlag } from './transport/cut-
 export { fleetCutBackend } from './transport/cut-server.js';
 export { FleetServer } from './transport/server.js';
 export { runNode, type NodeOptions } from './transport/node.js';
+export * from './transport/kme/index.js';
+export { makeSaeCertificate, writeSaeCertificate, saeCertFiles } from './transport/certs.js';
+export { deploymentDp, deploymentPipeline } from './transport/deployment-noise.js';
+export { importNodeKey } from './transport/web-node-key.js';
+export { NodeRoster, type ConnectedNode } from './ui/node-roster.js';

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   privacy: { summary: 'DP accounting: qfl privacy epsilon|noise (the runs\' RDP accountant, TF Privacy\'s flags)', load: () => import('./commands/privacy.js') },
   server: { summary: 'serve a federation config to nodes on other machines (gRPC over TLS, node keys)', load: () => import('./commands/server.js') },
   client: { summary: 'run one node of a served federation: qfl client --server URL --partition K', load: () => import('./commands/client.js') },
+  kme: { summary: 'a QKD key-management entity (ETSI GS QKD 014 REST API) for a simulated QKD network: qfl kme --sae n0,n1 --tls-dir DIR', load: () => import('./commands/kme.js') },
   certs: { summary: 'make a development CA, server certificate and node keys for qfl server/client', load: () => import('./commands/certs.js') },
   demo: { summary: 'train a small quantum classifier to show the simulator at work', load: () => import('./commands/demo.js') },
 };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import test from 'node:test';
@@ -11,6 +11,8 @@ import { runFederation } from '../experiments/runner.js';
 import { validate } from '../experiments/validate.js';
 import { WEB_DIR } from '../ui/dashboard-server.js';
 import { qfl, serverUrl } from './testing.js';
+import { ALLOWLIST_FILE, writeNodeKey } from './auth.js';
+import { writeDevCertificates } from './certs.js';
 
 /**
  * Browser clients for real: `qfl server` serves the join page; two headless
@@ -82,4 +84,71 @@ test('two browser tabs and one Node client finish a 2-round federation with the 
   }
   const simulated = await runFederation({ config: validate(RunConfigSchema, config), runDir: tmp() });
   assert.deepEqual([...readCheckpoint(runDir)!.params], [...simulated.params]);
+});
+
+test('a browser tab with an allow-listed node key joins a server that requires TLS and node keys; a tab without one is refused', { skip, timeout: 120_000 }, async () => {
+  assert.ok(existsSync(CHROMIUM), `QFL_REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}`);
+  const { chromium } = await import('playwright-core');
+  const dir = tmp();
+  const certs = join(dir, 'certs');
+  writeDevCertificates(certs, { hosts: [] });
+  writeNodeKey(certs, 'tab-key', new Set([0]));
+  writeNodeKey(certs, 'node1', new Set([1]));
+  const small = { ...config, name: 'browser-keys', federation: { clients: 2, rounds: 1 }, strategy: { ...config.strategy, min_fit_clients: 2, min_evaluate_clients: 2 } };
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, stringify(small));
+  const runDir = join(dir, 'run');
+  const tls = ['--tls-cert', join(certs, 'server.pem'), '--tls-key', join(certs, 'server-key.pem'), '--allowlist', join(certs, ALLOWLIST_FILE)];
+  const server = qfl(['server', path, ...tls, '--host', '127.0.0.1', '--port', '0', '--ui-port', '0', '--serve-partitions', '--out', runDir, '--wait-timeout', '90']);
+  const url = await serverUrl(server);
+  // With TLS on, the dashboard (and the Fleet service mounted on it) is HTTPS with the server's dev
+  // certificate: a secure context, so the worker has crypto.subtle. The browser is told to accept
+  // that certificate (a user would trust ca.pem instead).
+  const dashboard = /dashboard: (\S+)/.exec(await server.waitFor(/dashboard: https/))![1]!;
+  let browser: BrowserContext | undefined;
+  try {
+    browser = await chromium.launchPersistentContext(tmp('qfl-chromium-'), { executablePath: CHROMIUM, args: ARGS, viewport: { width: 900, height: 700 }, ignoreHTTPSErrors: true });
+    const errors: string[] = [];
+    const open = async (query: string) => {
+      const page = await browser!.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${dashboard}join/?${query}`);
+      return page;
+    };
+    const waitState = async (page: Page, re: RegExp) => {
+      const deadline = Date.now() + 90_000;
+      while (!re.test(await text(page, '#state')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return text(page, '#state');
+    };
+    const keyless = await open('clients=0&name=tab-nokey');
+    await keyless.click('#go');
+    assert.match(await waitState(keyless, /^error/), /register refused: node tab-nokey: its key \(none\) is not on the server's allow-list/);
+
+    const keyed = await open('clients=0');
+    await keyed.setInputFiles('#key', join(certs, 'tab-key.key'));
+    assert.equal(await keyed.inputValue('#name'), 'tab-key', 'the key file names the node');
+    await keyed.click('#go');
+    // The server waits for client 1's node: meanwhile the dashboard lists the tab as a connected browser node.
+    const board = await browser.newPage();
+    board.on('pageerror', (e) => errors.push(e.message));
+    await board.goto(dashboard);
+    const row = board.locator('#nodes tr[data-node="tab-key"]');
+    await row.locator('text=connected').waitFor({ timeout: 60_000 });
+    assert.match(await row.innerText(), /tab-key[\s\S]*browser[\s\S]*\b0\b[\s\S]*connected/);
+    const out = resolve('test-output');
+    mkdirSync(out, { recursive: true });
+    await board.locator('#card-nodes').screenshot({ path: join(out, 'dashboard-nodes.png') });
+    const node = qfl(['client', '--server', url, '--ca', join(certs, 'ca.pem'), '--key', join(certs, 'node1.key'), '--partition', '1', '--name', 'node1']);
+    assert.equal(await server.exited, 0, server.lines.join('\n'));
+    assert.equal(await node.exited, 0, node.lines.join('\n'));
+    assert.equal(await waitState(keyed, /^(finished|error)/), 'finished', await text(keyed, '#log'));
+    assert.deepEqual(errors, []);
+    assert.ok(server.lines.some((l) => /node tab-key#\d+ joined \(browser\) with clients 0/.test(l)), server.lines.join('\n'));
+  } finally {
+    await browser?.close();
+    server.child.kill();
+  }
+  const simulated = await runFederation({ config: validate(RunConfigSchema, small), runDir: tmp() });
+  assert.deepEqual([...readCheckpoint(runDir)!.params], [...simulated.params]);
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -11,7 +11,7 @@ import forge from 'node-forge';
 import { run as certsCommand } from '../cli/commands/certs.js';
 import { QflError } from '../util/errors.js';
 import { AllowList, loadNodeKey } from './auth.js';
-import { makeDevCertificates, normalizeHosts, writeDevCertificates, type DevCertificates } from './certs.js';
+import { makeDevCertificates, normalizeHosts, saeCertFiles, writeDevCertificates, writeSaeCertificate, type DevCertificates } from './certs.js';
 
 /** RSA keys cost ~0.1 s each, so two certificate sets are made once and shared. */
 let a: DevCertificates;
@@ -215,5 +215,35 @@ describe('qfl certs', () => {
     await assert.rejects(cli('node', 'x', '--clients', '*', '--out', join(dir, 'missing')), (e: unknown) => e instanceof QflError && e.field === '--out');
     await assert.rejects(cli('--hosts', 'a'), (e: unknown) => e instanceof QflError && e.field === '--out');
     await assert.rejects(cli('--out', dir, '--nodes=-1'), (e: unknown) => e instanceof QflError && e.field === '--nodes');
+  });
+});
+
+describe('SAE client certificates (qfl kme with mutual TLS)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qfl-certs-sae-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the CN is the SAE ID, clientAuth, signed by the CA; keys 0o600; a duplicate or bad name is refused', async () => {
+    writeDevCertificates(dir, { hosts: [], saes: ['n0', 'n1'] });
+    const ca = new X509Certificate(readFileSync(join(dir, 'ca.pem')));
+    for (const sae of ['n0', 'n1']) {
+      const cert = new X509Certificate(readFileSync(join(dir, saeCertFiles(sae).cert)));
+      assert.match(cert.subject, new RegExp(`CN=${sae}`));
+      assert.ok(cert.verify(ca.publicKey));
+      assert.ok(cert.checkPrivateKey(createPrivateKey(readFileSync(join(dir, saeCertFiles(sae).key)))));
+      assert.ok(cert.keyUsage?.includes('1.3.6.1.5.5.7.3.2'), 'clientAuth');
+      assert.equal(statSync(join(dir, saeCertFiles(sae).key)).mode & 0o777, 0o600);
+    }
+    assert.throws(() => writeDevCertificates(join(dir, 'x'), { hosts: [], saes: ['a', 'a'] }), /listed twice/);
+    assert.throws(() => writeDevCertificates(join(dir, 'x'), { hosts: [], saes: ['../a'] }), /is not an SAE ID/);
+    assert.throws(() => writeSaeCertificate(dir, 'n0'), /already exists/);
+    const quiet = console.log;
+    console.log = () => {};
+    try {
+      assert.equal(await certsCommand(['sae', 'n2', '--out', dir]), 0);
+    } finally {
+      console.log = quiet;
+    }
+    assert.ok(new X509Certificate(readFileSync(join(dir, saeCertFiles('n2').cert))).verify(ca.publicKey));
+    assert.throws(() => writeSaeCertificate(join(dir, 'missing'), 'n3'), /holds no ca\.pem/);
   });
 });

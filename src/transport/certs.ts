@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -20,7 +20,7 @@ import { generateNodeKey, nodeKeyFileName, ALLOWLIST_FILE } from './auth.js';
 export type DevCertificates = { caCert: string; caKey: string; serverCert: string; serverKey: string };
 export type CertOptions = { hosts: string[]; days?: number };
 /** `clientsPerNode` M: node-k may host clients kM..kM+M-1 (default 1: node-k hosts client k). */
-export type WriteCertOptions = CertOptions & { nodes?: number; clientsPerNode?: number; force?: boolean };
+export type WriteCertOptions = CertOptions & { nodes?: number; clientsPerNode?: number; saes?: readonly string[]; force?: boolean };
 
 /** 825 days: the longest server-certificate life Apple platforms accept (and under browsers' old 27-month cap). */
 export const DEFAULT_DAYS = 825;
@@ -125,6 +125,61 @@ export function makeDevCertificates(opts: CertOptions): DevCertificates {
   };
 }
 
+/** The files of an SAE's client certificate (`qfl kme` with mutual TLS). */
+export function saeCertFiles(name: string): { cert: string; key: string } {
+  return { cert: `sae-${name}.pem`, key: `sae-${name}-key.pem` };
+}
+
+/** SAE names double as certificate common names and file names. */
+const SAE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function checkSaeName(name: string): string {
+  if (!SAE_NAME.test(name)) fail('sae', `'${name.slice(0, 80)}' is not an SAE ID (letters, digits, '_', '.', '-'; at most 64; first a letter or digit)`);
+  return name;
+}
+
+/**
+ * A client certificate for SAE `name` (its common name: the KME reads the
+ * caller's SAE ID there), signed by the CA of `makeDevCertificates`. ETSI GS
+ * QKD 014 asks for mutual TLS between SAE and KME; this is its development PKI.
+ */
+export function makeSaeCertificate(ca: { caCert: string; caKey: string }, name: string, days = DEFAULT_DAYS): { cert: string; key: string } {
+  checkSaeName(name);
+  checkDays(days);
+  const caCert = forge.pki.certificateFromPem(ca.caCert);
+  const caKey = forge.pki.privateKeyFromPem(ca.caKey);
+  const pair = rsaKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = pair.publicKey;
+  cert.serialNumber = randomSerial();
+  setValidity(cert, days);
+  cert.setSubject([{ name: 'commonName', value: name }, { name: 'organizationName', value: 'qfl SAE' }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: pair.pem };
+}
+
+/** Writes sae-NAME.pem and sae-NAME-key.pem into `dir`, signed by the CA already there (ca.pem, ca-key.pem). */
+export function writeSaeCertificate(dir: string, name: string, opts: { days?: number; force?: boolean } = {}): string[] {
+  const files = saeCertFiles(checkSaeName(name));
+  const paths = [join(dir, files.cert), join(dir, files.key)];
+  const caPath = join(dir, CERT_FILES.caCert);
+  const caKeyPath = join(dir, CERT_FILES.caKey);
+  if (!existsSync(caPath) || !existsSync(caKeyPath)) fail(dir, `holds no ${CERT_FILES.caCert} and ${CERT_FILES.caKey}; make them with 'qfl certs --out ${dir}'`);
+  if (!opts.force) for (const p of paths) if (existsSync(p)) fail(p, 'already exists; pass force (--force) to overwrite it');
+  const made = makeSaeCertificate({ caCert: readFileSync(caPath, 'utf8'), caKey: readFileSync(caKeyPath, 'utf8') }, name, opts.days ?? DEFAULT_DAYS);
+  writeNew(paths[0]!, made.cert, 0o644, opts.force ?? false);
+  writeNew(paths[1]!, made.key, 0o600, opts.force ?? false);
+  return paths;
+}
+
 /**
  * Writes `contents` with `mode`. Without `force` the file must not exist
  * ('wx' also closes the race with another writer); with it the old file is
@@ -144,7 +199,8 @@ export function writeNew(path: string, contents: string, mode: number, force: bo
 /**
  * Writes ca.pem, ca-key.pem, server.pem, server-key.pem and, for `nodes` > 0,
  * node-0.key .. node-{n-1}.key with allowlist.txt naming them and the clients
- * each may host (node-k: client k, or a block of `clientsPerNode`). Private keys are
+ * each may host (node-k: client k, or a block of `clientsPerNode`), and for each of
+ * `saes` a client certificate sae-NAME.pem with its key sae-NAME-key.pem. Private keys are
  * 0o600. Every target is checked before anything is written, so a refusal
  * leaves the directory as it was.
  */
@@ -155,7 +211,11 @@ export function writeDevCertificates(dir: string, opts: WriteCertOptions): { fil
   const per = opts.clientsPerNode ?? 1;
   if (!Number.isInteger(per) || per < 1 || per * nodes > 1_000_000) fail('clientsPerNode', `must be a whole number >= 1 with nodes x clientsPerNode <= 1000000, got ${per}`);
   const nodeNames = Array.from({ length: nodes }, (_, i) => `node-${i}`);
-  const names = [...Object.values(CERT_FILES), ...nodeNames.map(nodeKeyFileName), ...(nodes > 0 ? [ALLOWLIST_FILE] : [])];
+  const saes = (opts.saes ?? []).map(checkSaeName);
+  const dupSae = saes.find((n, k) => saes.indexOf(n) !== k);
+  if (dupSae !== undefined) fail('saes', `'${dupSae}' is listed twice`);
+  const saeNames = saes.flatMap((n) => [saeCertFiles(n).cert, saeCertFiles(n).key]);
+  const names = [...Object.values(CERT_FILES), ...nodeNames.map(nodeKeyFileName), ...(nodes > 0 ? [ALLOWLIST_FILE] : []), ...saeNames];
   const paths = names.map((f) => join(dir, f));
   if (!force) {
     const existing = paths.filter((p) => existsSync(p));
@@ -177,6 +237,10 @@ export function writeDevCertificates(dir: string, opts: WriteCertOptions): { fil
     lines.push(`${name} ${key.publicKey} ${per === 1 ? k : `${k * per}-${k * per + per - 1}`}`);
   });
   if (nodes > 0) contents.push({ text: `${lines.join('\n')}\n`, mode: 0o644 });
+  for (const name of saes) {
+    const sae = makeSaeCertificate(certs, name, opts.days ?? DEFAULT_DAYS);
+    contents.push({ text: sae.cert, mode: 0o644 }, { text: sae.key, mode: 0o600 });
+  }
 
   mkdirSync(dir, { recursive: true });
   contents.forEach((c, i) => writeNew(paths[i]!, c.text, c.mode, force));

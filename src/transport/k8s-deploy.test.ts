@@ -55,8 +55,9 @@ function withDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
   return Promise.resolve(fn(dir)).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-function certsK8s(dir: string, nodes: number): Doc[] {
-  const r = spawnSync(process.execPath, [cli, 'certs', '--out', dir, '--hosts', 'qfl-server', '--nodes', String(nodes), '--k8s'], { encoding: 'utf8' });
+/** `qfl certs --k8s` as the README runs it: node-k's key may host the clients of partition index k. */
+function certsK8s(dir: string, nodes: number, perNode: number): Doc[] {
+  const r = spawnSync(process.execPath, [cli, 'certs', '--out', dir, '--hosts', 'qfl-server', '--nodes', String(nodes), '--clients-per-node', String(perNode), '--k8s'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /kubectl apply -f .*k8s-secrets\.yaml/);
   return readDocs(join(dir, 'k8s-secrets.yaml'));
@@ -82,7 +83,7 @@ describe('deploy/k8s manifests', () => {
       const docs = manifests();
       assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort(), ['ConfigMap/qfl-config', 'Deployment/qfl-server', 'Job/qfl-nodes', 'Service/qfl-server']);
       docs.forEach(validateDoc);
-      const secrets = certsK8s(dir, 3);
+      const secrets = certsK8s(dir, 3, 100);
       secrets.forEach(validateDoc);
       assert.deepEqual(secrets.map((s) => s.metadata.name), Object.values(K8S_SECRET_NAMES));
       assert.deepEqual(Object.keys(secrets[3]!['data'] as object), ['node-0.key', 'node-1.key', 'node-2.key']);
@@ -191,7 +192,7 @@ describe('deploy/k8s on loopback', () => {
       const nodeArgs = podSpec(job).containers[0]!.args!;
       const perNode = Number(nodeArgs[nodeArgs.indexOf('--partitions-per-node') + 1]);
       const nodes = 2;
-      const secrets = certsK8s(join(dir, 'certs'), nodes);
+      const secrets = certsK8s(join(dir, 'certs'), nodes, perNode);
       const objects = [...docs, ...secrets];
       const runYaml = stringify({
         name: 'k8s-loopback', seed: 2,

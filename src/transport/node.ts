@@ -6,6 +6,7 @@ import type { PipelineSpec } from '../updates/pipeline.js';
 import { appRef, type AppConfig } from '../experiments/client-app.js';
 import { fail } from '../util/errors.js';
 import type { NodeKey } from './auth.js';
+import { deploymentPipeline } from './deployment-noise.js';
 import { FleetService, type RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 import { runNodeLoop, sessionInterceptor, type NodeSummary, type TaskRunner } from './node-loop.js';
 import { cutTaskRunner } from './cut-node.js';
@@ -74,7 +75,11 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
     prepare: async (info) => {
       const clients: TaskRunner =
         o.clientIds.length > 0
-          ? createExecutor(appRef(nodeAppConfig(info, o.dataDir)), { workers: o.workers, pipeline: parseJson(info.pipelineJson, 'run.pipeline_json') as PipelineSpec })
+          ? createExecutor(appRef(nodeAppConfig(info, o.dataDir)), {
+              workers: o.workers,
+              // Local DP noise from this node's OS CSPRNG, never from the seed the server sends.
+              pipeline: deploymentPipeline(parseJson(info.pipelineJson, 'run.pipeline_json') as PipelineSpec, 'run.pipeline_json'),
+            })
           : NO_CLIENTS;
       if (!o.qubits) return clients;
       const schedule = attackSchedule(parseJson(info.appConfigJson, 'run.app_config_json'), o.name);

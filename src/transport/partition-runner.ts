@@ -5,6 +5,7 @@ import type { EvaluateIns, FitIns } from '../updates/messages.js';
 import { createPipeline, type PipelineSpec } from '../updates/pipeline.js';
 import { fail } from '../util/errors.js';
 import { decodeDataset } from './codec.js';
+import { deploymentPipeline } from './deployment-noise.js';
 import type { GetPartitionResponse, RunInfo } from './gen/qfl/fleet/v1/fleet_pb.js';
 import type { TaskRunner } from './node-loop.js';
 
@@ -21,7 +22,8 @@ export async function partitionTaskRunner(
   partitionOf: (clientId: number) => Promise<GetPartitionResponse | LocalPartition>,
 ): Promise<TaskRunner> {
   const config = JSON.parse(info.appConfigJson) as AppConfig;
-  const pipeline = createPipeline(JSON.parse(info.pipelineJson) as PipelineSpec);
+  // Local DP noise from the browser's CSPRNG, never from the seed the server sends.
+  const pipeline = createPipeline(deploymentPipeline(JSON.parse(info.pipelineJson) as PipelineSpec, 'run.pipeline_json'));
   const parts = new Map<number, Partition>();
   let range: readonly [number, number] | undefined;
   for (const id of clientIds) {

@@ -34,7 +34,7 @@ const writeConfig = (dir: string, name: string, c: object) => {
   return p;
 };
 
-test('with TLS on, the plain dashboard port does not serve the Fleet service', async () => {
+test('with TLS on, the dashboard is HTTPS with the server certificate: no plain path to the Fleet service, and over TLS it checks node keys', async () => {
   const dir = tmp();
   const certs = join(dir, 'certs');
   writeDevCertificates(certs, { hosts: ['127.0.0.1'], nodes: 1 });
@@ -45,11 +45,32 @@ test('with TLS on, the plain dashboard port does not serve the Fleet service', a
   try {
     await serverUrl(server);
     const line = await server.waitFor(/^dashboard: /);
-    assert.match(line, /Fleet service is on the TLS port only/);
-    const ui = /dashboard: (\S+)/.exec(line)![1]!;
-    const r = await fetch(new URL('qfl.fleet.v1.Fleet/GetChallenge', ui), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x","publicKey":""}' });
-    assert.notEqual(r.status, 200, 'a node must not reach the Fleet service over plain HTTP/1.1');
-    assert.ok(r.status === 404 || r.status === 405, `status ${r.status}`);
+    const ui = new URL(/dashboard: (\S+)/.exec(line)![1]!);
+    assert.equal(ui.protocol, 'https:', line);
+    const body = '{"name":"intruder","publicKey":""}';
+    // Plain HTTP/1.1 to the same port: the TLS server never hands it to the Fleet service.
+    const plain = await fetch(`http://127.0.0.1:${ui.port}/qfl.fleet.v1.Fleet/GetChallenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    assert.notEqual(plain, 200, 'a node must not reach the Fleet service over plain HTTP/1.1');
+    // Over TLS (pinning the dev CA) the Fleet service answers, and refuses a name that is not allow-listed.
+    const { request } = await import('node:https');
+    const { readFileSync } = await import('node:fs');
+    const tls = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: ui.port, path: '/qfl.fleet.v1.Fleet/GetChallenge', method: 'POST', ca: readFileSync(join(certs, 'ca.pem')), headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.notEqual(tls.status, 200, tls.text);
+    assert.match(tls.text, /allow-list/);
   } finally {
     server.child.kill('SIGKILL');
     await server.exited;

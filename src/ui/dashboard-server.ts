@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allowedHostNames, hostOf } from './host-check.js';
@@ -7,7 +8,7 @@ import type { ClientStatus, RunEvent, RunMonitor } from '../experiments/events.j
 import { isRunDir } from '../experiments/report/read.js';
 import { fail, QflError } from '../util/errors.js';
 import { networkView } from './network-view.js';
-import type { DashboardInfo, NetworkView, RunList, StreamMessage } from './protocol.js';
+import type { DashboardInfo, FleetNodeView, NetworkView, RunList, StreamMessage } from './protocol.js';
 import { RunFeed } from './run-feed.js';
 import { findRuns, resolveRunId, runRow } from './run-list.js';
 
@@ -77,6 +78,11 @@ export interface ListenOptions {
   readonly port?: number;
   /** Host names besides this machine's own that requests may name (a DNS name of a server behind NAT). */
   readonly allowedHosts?: readonly string[];
+  /**
+   * Serve over HTTPS with this certificate and key (PEM). `qfl server` with TLS on passes its own, so
+   * the Fleet service it mounts here has the same TLS as its gRPC port.
+   */
+  readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
 }
 
 const TYPES: Record<string, string> = {
@@ -171,6 +177,11 @@ export class Dashboard implements RunMonitor {
     this.feeds.get('')?.client(round, clientId, status, reason);
   }
 
+  /** A deployed run's nodes (`qfl server` passes its NodeRoster's list). */
+  nodes(list: readonly FleetNodeView[]): void {
+    this.feeds.get('')?.nodes(list);
+  }
+
   /**
    * Starts listening; returns the URL. A taken port moves on to the next of
    * `PORT_TRIES`; past them the default port takes any free one, a port
@@ -183,7 +194,8 @@ export class Dashboard implements RunMonitor {
     if (!Number.isInteger(asked) || asked < 0 || asked > 65535) fail('port', `must be an integer in 0..65535, got ${asked}`);
     this.host = host;
     this.allowedHosts = allowedHostNames(host, l.allowedHosts ?? []);
-    const server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    const server = l.tls ? createTlsServer({ cert: l.tls.cert, key: l.tls.key }, handler) : createServer(handler);
     server.keepAliveTimeout = 2000;
     let port: number | undefined;
     const tries = asked === 0 ? [0] : Array.from({ length: Math.min(PORT_TRIES, 65536 - asked) }, (_, k) => asked + k);
@@ -202,7 +214,7 @@ export class Dashboard implements RunMonitor {
     if (port === undefined) fail('port', `${asked}-${tries[tries.length - 1]} are all in use; give another port, or 0 for any free one`);
     this.server = server;
     const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    this.address = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
+    this.address = `${l.tls ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
     return this.address;
   }
 
@@ -428,6 +440,6 @@ function listen(server: Server, host: string, port: number): Promise<number> {
  */
 export async function startDashboard(o: DashboardOptions & ListenOptions): Promise<Dashboard> {
   const d = new Dashboard(o);
-  await d.start({ ...(o.host !== undefined ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.allowedHosts ? { allowedHosts: o.allowedHosts } : {}) });
+  await d.start({ ...(o.host !== undefined ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.allowedHosts ? { allowedHosts: o.allowedHosts } : {}), ...(o.tls ? { tls: o.tls } : {}) });
   return d;
 }

@@ -60,6 +60,22 @@ export interface RunSnapshot {
   readonly live?: LiveRound;
   /** Lines of events.jsonl that could not be read. */
   readonly skipped: number;
+  /** The nodes of a deployed run (`qfl server`), live runs only; absent for simulations. */
+  readonly nodes?: readonly FleetNodeView[];
+}
+
+/** A node of a deployed federation as the dashboard shows it: one per session, the newest of a name kept. */
+export interface FleetNodeView {
+  /** The server's id of the session, e.g. `node-0#3`. */
+  readonly id: string;
+  readonly name: string;
+  /** `node` (qfl client) or `browser` (a join page tab). */
+  readonly kind: string;
+  readonly clientIds: readonly number[];
+  /** False once the node unregistered, went silent or was replaced. */
+  readonly connected: boolean;
+  /** When the server last heard from it (ISO 8601). */
+  readonly lastSeen: string;
 }
 
 export type StreamMessage =
@@ -68,6 +84,8 @@ export type StreamMessage =
   | { readonly kind: 'client'; readonly round: number; readonly clientId: number; readonly status: ClientStatus; readonly reason?: string }
   | { readonly kind: 'state'; readonly state: RunState }
   | { readonly kind: 'config'; readonly text: string; readonly network: boolean }
+  /** The deployed run's nodes changed (joined, left, called in). */
+  | { readonly kind: 'nodes'; readonly nodes: readonly FleetNodeView[] }
   /** The dashboard is closing (the run is over): the page stops reconnecting. */
   | { readonly kind: 'closing' };
 

@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ClientStatus, RunEvent } from '../experiments/events.js';
 import { CONFIG_FILE, EVENTS_FILE, parseEvents, readRunConfig } from '../experiments/report/read.js';
-import type { FeedMode, RunSnapshot, RunState, StreamMessage } from './protocol.js';
+import type { FeedMode, FleetNodeView, RunSnapshot, RunState, StreamMessage } from './protocol.js';
 import { RunModel } from './run-model.js';
 
 /**
@@ -33,6 +33,7 @@ export class RunFeed {
   private model = new RunModel();
   private config: string | undefined;
   private network = false;
+  private fleet: readonly FleetNodeView[] | undefined;
   private offset = 0;
   private pending: Buffer = Buffer.alloc(0);
   private skipped = 0;
@@ -79,6 +80,7 @@ export class RunFeed {
       ...(m.end ? { end: m.end } : {}),
       ...(live ? { live } : {}),
       skipped: this.skipped,
+      ...(this.fleet ? { nodes: this.fleet } : {}),
     };
   }
 
@@ -125,6 +127,13 @@ export class RunFeed {
     if (this.closed) return;
     this.model.client(round, clientId, status, reason);
     this.send({ kind: 'client', round, clientId, status, ...(reason !== undefined ? { reason } : {}) });
+  }
+
+  /** Live (`qfl server`): the run's nodes; sent on only when the list changed. */
+  nodes(list: readonly FleetNodeView[]): void {
+    if (this.closed || (this.fleet !== undefined && JSON.stringify(list) === JSON.stringify(this.fleet))) return;
+    this.fleet = list;
+    this.send({ kind: 'nodes', nodes: list });
   }
 
   /** Says goodbye to the listeners and stops polling. */

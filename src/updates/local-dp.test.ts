@@ -17,7 +17,7 @@ describe('localDpTransform', () => {
   test('is a built-in transform', () => {
     assert.equal(localDpTransform.type, 'local_dp');
     assert.equal(localDpTransform.inverseOn, 'update');
-    assert.deepEqual([...localDpTransform.paramNames], ['clip_norm', 'noise_multiplier']);
+    assert.deepEqual([...localDpTransform.paramNames], ['clip_norm', 'noise_multiplier', 'noise_source']);
     assert.equal(transformDef('local_dp'), localDpTransform);
   });
 
@@ -51,11 +51,33 @@ describe('localDpTransform', () => {
     assert.ok(norm2(out) > 100); // the noise, not the clipped update, dominates at this z
   });
 
+  test("noise_source: os draws from the OS CSPRNG: std z C per coordinate, and not the seed's stream", () => {
+    const t = build({ clip_norm: 0.5, noise_multiplier: 2, noise_source: 'os' });
+    const d = 40000;
+    const u = new Float64Array(d).fill(1);
+    const out = t.client(u, ctx(7));
+    let s = 0;
+    let s2 = 0;
+    for (const x of out) {
+      s += x - 0.0025;
+      s2 += (x - 0.0025) ** 2;
+    }
+    const mean = s / d;
+    const sd = Math.sqrt(s2 / d - mean * mean);
+    assert.ok(Math.abs(mean) < 0.02, `mean ${mean}`);
+    assert.ok(Math.abs(sd - 1) < 0.015, `sd ${sd}`);
+    assert.notDeepEqual([...t.client(u, ctx(7))], [...out], 'the same seed gives fresh noise');
+    assert.notDeepEqual([...build({ clip_norm: 0.5, noise_multiplier: 2, noise_source: 'seeded' }).client(u, ctx(7))], [...out]);
+    assert.deepEqual(build({ clip_norm: 0.5, noise_multiplier: 2, noise_source: 'seeded' }).client(u, ctx(7)), build({ clip_norm: 0.5, noise_multiplier: 2 }).client(u, ctx(7)), 'seeded is the default');
+  });
+
   test('refuses bad parameters with paths', () => {
     const issues = localDpTransform.build({ type: 'local_dp', clip_norm: 0, noise_multiplier: 1 }, 'pipeline[2]');
     assert.ok(Array.isArray(issues));
     assert.equal(issues[0]!.path, 'pipeline[2].clip_norm');
     const unknown = localDpTransform.build({ type: 'local_dp', clip_norm: 1, noise_multiplier: 1, sigma: 2 }, 'pipeline[0]');
     assert.ok(Array.isArray(unknown) && unknown[0]!.path === 'pipeline[0].sigma');
+    const source = localDpTransform.build({ type: 'local_dp', clip_norm: 1, noise_multiplier: 1, noise_source: 'dice' }, 'pipeline[0]');
+    assert.ok(Array.isArray(source) && source[0]!.path === 'pipeline[0].noise_source' && /seeded|os/.test(source[0]!.message), JSON.stringify(source));
   });
 });

@@ -14,6 +14,12 @@ function start(): void {
   const name = $<HTMLInputElement>('name');
   name.value = `tab-${Math.random().toString(36).slice(2, 8)}`;
   source.onchange = () => ($('file-row').hidden = source.value !== 'file');
+  // The allow-list knows a key by its name: a key file NAME.key names the node NAME.
+  const keyInput = $<HTMLInputElement>('key');
+  keyInput.onchange = () => {
+    const m = /^(.+)\.(key|pem)$/.exec(keyInput.files?.[0]?.name ?? '');
+    if (m) name.value = m[1]!;
+  };
   const params = new URLSearchParams(location.search);
   if (params.get('clients')) $<HTMLInputElement>('clients').value = params.get('clients')!;
   if (params.get('name')) name.value = params.get('name')!;
@@ -26,7 +32,9 @@ function start(): void {
     };
     let clientIds: number[];
     let csv: string | undefined;
+    let keyPem: string | undefined;
     try {
+      keyPem = await keyInput.files?.[0]?.text();
       clientIds = parsePartition($<HTMLInputElement>('clients').value);
       if (source.value === 'file') {
         const file = $<HTMLInputElement>('file').files?.[0];
@@ -73,7 +81,7 @@ function start(): void {
         counts.textContent = m.kind === 'fit' ? `${f! + m.clientIds.length} fit, ${ev2} evaluate` : `${f} fit, ${ev2! + m.clientIds.length} evaluate`;
       }
     };
-    const msg: ToWorker = { type: 'join', baseUrl: location.origin, name: name.value, clientIds, ...(csv !== undefined ? { csv } : {}) };
+    const msg: ToWorker = { type: 'join', baseUrl: location.origin, name: name.value, clientIds, ...(csv !== undefined ? { csv } : {}), ...(keyPem !== undefined ? { keyPem } : {}) };
     worker.postMessage(msg);
   };
 }

@@ -7,6 +7,8 @@ export type ToWorker = {
   readonly clientIds: number[];
   /** The user's own data file (CSV: features then label per line) instead of the server's partition. */
   readonly csv?: string;
+  /** The node's Ed25519 key (PKCS#8 PEM from `qfl certs node NAME`), for servers that require allow-listed keys. */
+  readonly keyPem?: string;
 };
 
 export type FromWorker =

@@ -10,6 +10,7 @@ import { createConnectTransport } from '@connectrpc/connect-web';
 import { FleetService } from '../../src/transport/gen/qfl/fleet/v1/fleet_pb.js';
 import { runNodeLoop, sessionInterceptor } from '../../src/transport/node-loop.js';
 import { partitionTaskRunner } from '../../src/transport/partition-runner.js';
+import { importNodeKey } from '../../src/transport/web-node-key.js';
 import type { AppConfig } from '../../src/experiments/client-app.js';
 import { parseCsv } from './csv.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -25,10 +26,12 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
   const session = { token: '' };
   const client = createClient(FleetService, createConnectTransport({ baseUrl: m.baseUrl, interceptors: [sessionInterceptor(session)] }));
   try {
+    // With a key the tab signs the server's challenge like `qfl client --key`; without, only insecure servers admit it.
+    const identity = m.keyPem === undefined ? { name: m.name, publicKey: '' } : await importNodeKey(m.name, m.keyPem);
     const summary = await runNodeLoop({
       client,
       session,
-      identity: { name: m.name, publicKey: '' },
+      identity,
       clientIds: m.clientIds,
       kind: 'browser',
       prepare: async (info) => {

@@ -8,10 +8,11 @@ import { renderGrid, STATUS_TEXT } from './clients.js';
 import { fill, h } from './dom.js';
 import { bits, bytes, num, pct, seconds } from './format.js';
 import { renderAvailability, renderMap, renderTimes } from './network.js';
+import { renderNodes } from './nodes.js';
 
 /**
  * One run: header (name, state, round k/N, ETA), summary numbers, accuracy
- * and loss curves, the per-client grid, the rounds table, traffic and key
+ * and loss curves, the per-client grid, the nodes of a deployed run, the rounds table, traffic and key
  * use, the privacy budget, the network views and the config. Follows the
  * run's event stream and redraws at most every REDRAW_MS.
  */
@@ -99,6 +100,13 @@ export function runView(root: HTMLElement, id: string, info: DashboardInfo): voi
       h('table', { id: 'rounds', class: 'rounds' }, h('thead', {}, h('tr', {}, ...['round', 'clients', 'train loss', 'test acc', 'client acc', 'up', 'down', 'time'].map((t) => h('th', {}, t)))), roundsBody),
     ),
   );
+  const nodesBody = h('tbody');
+  const nodesCard = card(
+    'card-nodes',
+    'Nodes',
+    h('div', { class: 'table-wrap short' }, h('table', { id: 'nodes' }, h('thead', {}, h('tr', {}, ...['node', 'kind', 'clients', 'state', 'last seen'].map((t) => h('th', {}, t)))), nodesBody)),
+  );
+  nodesCard.hidden = true;
   const bytesCard = card('card-bytes', 'Traffic per round');
   const keysCard = card('card-keys', 'QKD key use per round (secure aggregation)');
   const privacyCard = card('card-privacy', 'Privacy budget');
@@ -120,7 +128,7 @@ export function runView(root: HTMLElement, id: string, info: DashboardInfo): voi
   keysCard.hidden = true;
   privacyCard.hidden = true;
 
-  fill(root, header, summary, h('main', { class: 'grid' }, accCard, lossCard, clientsCard, roundsCard, bytesCard, keysCard, privacyCard, networkCard, configCard));
+  fill(root, header, summary, h('main', { class: 'grid' }, accCard, lossCard, clientsCard, nodesCard, roundsCard, bytesCard, keysCard, privacyCard, networkCard, configCard));
 
   const accChart = new LineChart(accCard, { title: 'per round; dashed: train and robust (attack, radius)', percent: true, yLabel: 'accuracy', height: 250 });
   const lossChart = new LineChart(lossCard, { title: 'per round', yLabel: 'loss', height: 250 });
@@ -289,6 +297,8 @@ export function runView(root: HTMLElement, id: string, info: DashboardInfo): voi
     privacyCard.hidden = privacy.curves.length === 0;
     if (!privacyCard.hidden) privacyChart.update(...xy(privacy));
     renderGridCard(rounds);
+    nodesCard.hidden = snap?.nodes === undefined;
+    if (snap?.nodes) renderNodes(nodesBody, snap.nodes);
     renderRounds(rounds);
     renderNetwork(rounds);
     configPre.textContent = snap?.config ?? 'no config.yaml yet';
@@ -311,6 +321,9 @@ export function runView(root: HTMLElement, id: string, info: DashboardInfo): voi
         break;
       case 'config':
         if (snap) snap = { ...snap, config: m.text, network: m.network };
+        break;
+      case 'nodes':
+        if (snap) snap = { ...snap, nodes: m.nodes };
         break;
       case 'closing':
         closed = true;

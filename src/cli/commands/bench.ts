@@ -14,6 +14,7 @@ const SUITES: Record<string, { summary: string; run: (flags: BenchFlags) => Prom
     run: async (f) => (await import('../../bench/secagg.js')).benchSecagg({ ...(f.clients !== undefined ? { clients: f.clients } : {}), ...(f.json ? { json: true } : {}) }),
   },
   server: { summary: 'deployment: a qfl server with 10/100/1000 simulated nodes on loopback: rounds/min, bytes/round, CPU, memory', run: async () => (await import('../../bench/server.js')).benchServer() },
+  kme: { summary: 'qfl kme: key rate per link model; ETSI 014 call latency on loopback (mutual TLS and plain HTTP)', run: async () => (await import('../../bench/kme.js')).benchKme() },
   classical: { summary: 'classical layers: GEMM throughput, one LeNet-5 training step', run: async () => (await import('../../bench/classical.js')).benchClassical() },
 };
 

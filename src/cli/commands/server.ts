@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../../experiments/config.js';
@@ -16,9 +16,11 @@ import { LIMIT_HELP, LIMIT_OPTIONS, limitsOf } from '../limit-flags.js';
 import { createClientApp } from '../../experiments/client-app.js';
 import { fail } from '../../util/errors.js';
 import { AllowList } from '../../transport/auth.js';
+import { deploymentDp, deploymentPipeline } from '../../transport/deployment-noise.js';
 import { FleetServer } from '../../transport/server.js';
 import { numberFlag } from '../flags.js';
 import { FleetService } from '../../transport/gen/qfl/fleet/v1/fleet_pb.js';
+import { NodeRoster } from '../../ui/node-roster.js';
 import { openDashboard, parsePort } from './ui.js';
 import { openTracking, teeMonitor, withTensorBoard, type Tracker } from '../../experiments/tracking/index.js';
 import { isCutConfig, runCutServer } from './cut-server.js';
@@ -86,12 +88,14 @@ in [0, 1], loss in [0, 1e6]), num_examples equal to the client's partition
 size, the update under the round's norm bound; each refusal is a 'refusal'
 line in events.jsonl naming the node and the reason.
 
-With --insecure the dashboard also serves the Fleet service over HTTP/1.1
+The dashboard also serves the Fleet service over HTTP/1.1
 (Connect and gRPC-Web) and a page, DASHBOARD/join/, where a browser tab joins
 the run as a client (with --serve-partitions it trains on the server's
 partition for the client ids it picks, otherwise on a CSV file it is given,
-with --node-data). With TLS on, the Fleet service is served only on the TLS
-port.
+with --node-data). With TLS on, the dashboard is HTTPS with the server's
+certificate, so the Fleet service is never reachable without TLS. A tab can
+be given a node key (NAME.key from qfl certs node NAME); it
+needs the page in a secure context: https, or http from 127.0.0.1 / localhost.
   --quiet                no progress output
   -h, --help             show this help`;
 
@@ -149,10 +153,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   let config = readConfig(positionals[0]!, RunConfigSchema, values.set ?? []);
   if (values.tensorboard !== undefined) config = withTensorBoard(config, values.tensorboard);
+  // Central DP noise from this server's OS CSPRNG: its nodes know the run seed (recorded in config.yaml).
+  if (config.dp) config = { ...config, dp: deploymentDp(config.dp, `${positionals[0]}: dp`) };
   if (config.sweep) fail(positionals[0]!, 'has a sweep: block; qfl server runs one federation (use qfl run for sweeps)');
   if (config.secure_aggregation) {
     fail(`${positionals[0]}: secure_aggregation`, 'is simulated in-process only for now (`qfl run`); qfl server cannot run it across machines yet');
   }
+  // Refused here too, not only by the nodes: the config would otherwise promise privacy the run cannot give.
+  const pipeline = deploymentPipeline(config.pipeline, `${positionals[0]}: pipeline`);
   if (config.network) fail(`${positionals[0]}: network`, 'is a simulated space-air-ground network (`qfl run`); a deployed run uses the real network');
   if (values.resume && values.out) fail('--out', 'cannot be combined with --resume (the run directory is RUN_DIR)');
 
@@ -183,6 +191,7 @@ export async function run(argv: string[]): Promise<number> {
   const paramCount = app.model().paramCount;
   const eventsPath = join(runDir, 'events.jsonl');
   const maxMb = numberFlag('--max-message-mb', values['max-message-mb'], Math.max(64, Math.ceil((4 * paramCount * 8) / 2 ** 20)), { min: 1 });
+  let fleetChanged = () => {};
   const server = new FleetServer({
     host,
     port,
@@ -200,13 +209,16 @@ export async function run(argv: string[]): Promise<number> {
       appendEvent(eventsPath, { type: 'refusal', time: new Date().toISOString(), ...r });
     },
     maxMessageBytes: Math.floor(maxMb * 2 ** 20),
-    log: (line) => progress.log(line),
+    log: (line) => {
+      progress.log(line);
+      fleetChanged(); // the fleet logs every join and drop: the dashboard hears of them at once
+    },
     ...(values['serve-partitions'] ? { partitions: (id: number) => ({ ...app.partition(id), range: app.range }) } : {}),
     run: {
       runId: createHash('sha256').update(configYaml(config)).update(basename(runDir)).digest('hex').slice(0, 16),
       name: config.name,
       appConfigJson: JSON.stringify(appConfigOf(config)),
-      pipelineJson: JSON.stringify(config.pipeline),
+      pipelineJson: JSON.stringify(pipeline),
       numClients: app.numClients,
       rounds: config.federation.rounds,
       numParameters: paramCount,
@@ -223,15 +235,34 @@ export async function run(argv: string[]): Promise<number> {
           ...(values['ui-host'] !== undefined ? { host: values['ui-host'] } : {}),
           ...(uiPort !== undefined ? { port: uiPort } : {}),
           ...(values['ui-allowed-hosts'] ? { allowedHosts: values['ui-allowed-hosts'].split(',').map((h) => h.trim()).filter((h) => h !== '') } : {}),
-          // Browser clients reach the Fleet service through the dashboard's HTTP/1.1 port, in insecure
-          // runs only: with TLS on, the plain dashboard port would bypass it.
-          mounts: cert ? [] : [{ prefix: `/${FleetService.typeName}/`, handle: server.handler }],
+          // Browser clients reach the Fleet service through the dashboard's HTTP/1.1 port. With TLS on,
+          // that port is HTTPS with the server's own certificate, so no plain path bypasses TLS
+          // (node keys are checked by the Fleet service itself, on either port).
+          ...(cert && key ? { tls: { cert: readFileSync(cert), key: readFileSync(key) } } : {}),
+          mounts: [{ prefix: `/${FleetService.typeName}/`, handle: server.handler }],
         },
         { host: '--ui-host', port: '--ui-port' },
       );
-  if (ui) process.stderr.write(`dashboard: ${ui.url}${cert ? '  (the Fleet service is on the TLS port only)' : `  (browser clients join at ${ui.url}join/)`}\n`);
+  if (ui) process.stderr.write(`dashboard: ${ui.url}  (browser clients join at ${ui.url}join/)\n`);
   progress.log(`qfl server: run ${config.name}, ${app.numClients} clients, ${config.federation.rounds} rounds; listening on ${url}${insecure && !cert ? ' (insecure: no TLS)' : ''}`);
   progress.log(`run directory: ${runDir}`);
+  // The dashboard's node list: who is connected, when each was last heard from, its clients;
+  // sent on each fleet change (a burst in one tick coalesced) and each second for the last-seen times.
+  const roster = new NodeRoster();
+  const showNodes = () => ui?.nodes(roster.update(server.fleet.list()));
+  let queued = false;
+  if (ui) {
+    fleetChanged = () => {
+      if (queued) return;
+      queued = true;
+      setImmediate(() => {
+        queued = false;
+        showNodes();
+      });
+    };
+  }
+  const nodesTimer = ui ? setInterval(showNodes, 1000) : undefined;
+  nodesTimer?.unref();
   const stop = new AbortController();
   const onSigint = () => {
     progress.done();
@@ -249,6 +280,7 @@ export async function run(argv: string[]): Promise<number> {
     await tracker?.close();
     tracker = undefined;
     await server.finish();
+    showNodes();
     const report = await writeRunReport(runDir);
     const acc = result.final ? `, final accuracy ${(100 * result.final.accuracy).toFixed(2)} %` : '';
     console.log(`done: ${result.rounds} rounds${acc}. Report: ${report}`);
@@ -256,6 +288,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     await tracker?.close().catch(() => {});
+    clearInterval(nodesTimer);
     await ui?.close();
     await server.close();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkUpdates, type Aggregator } from '../../util/vectors.js';
 import { fail, QflError } from '../../util/errors.js';
+import { NOISE_SOURCES, OsRng, type NoiseSource } from '../../util/os-random.js';
 import { deriveSeed, Rng } from '../../util/random.js';
 import { adaptiveClipStep, checkAdaptiveClip, clipUpdates, updateNoiseMultiplier } from './clipping.js';
 
@@ -74,6 +75,12 @@ export interface DpFedAvgOptions {
   readonly clip: ClipSpec;
   /** Base seed of the noise; round r draws from `deriveSeed(seed, DP_STREAM, r)`. */
   readonly seed: number;
+  /**
+   * `os`: the noise (and adaptive clipping's count noise) comes from the OS
+   * CSPRNG instead, and `seed` is unused; what `qfl server` uses, because its
+   * nodes receive the run's seed. Default `seeded`.
+   */
+  readonly noiseSource?: NoiseSource;
   /** Fixed denominator m (expected clients per round); default the number of updates received. */
   readonly expectedClients?: number;
 }
@@ -145,7 +152,7 @@ export function dpFedAvgRound(updates: readonly Float64Array[], state: DpFedAvgS
   if (!(Number.isFinite(s.clipNorm) && s.clipNorm > 0)) fail('state.clipNorm', `must be a finite number > 0, got ${s.clipNorm}`);
   const d = checkUpdates(updates);
   const m = fixedM ?? updates.length;
-  const rng = new Rng(deriveSeed(o.seed, DP_STREAM, s.rounds));
+  const rng = o.noiseSource === 'os' ? new OsRng() : new Rng(deriveSeed(o.seed, DP_STREAM, s.rounds));
   const { clipped, norms, clippedCount } = clipUpdates(updates, s.clipNorm);
   const mean = new Float64Array(d);
   for (const c of clipped) for (let j = 0; j < d; j++) mean[j]! += c[j]!;
@@ -246,6 +253,8 @@ export const DpSchema = z
     expected_clients: z.number().positive().optional(),
     /** Target δ of the reported ε; usually well below 1 / (number of clients). */
     delta: z.number().gt(0).lt(1).optional(),
+    /** `seeded` (default of qfl run: from the run's seed, which nodes of a deployment know) or `os` (the OS CSPRNG; qfl server always). */
+    noise_source: z.enum(NOISE_SOURCES).optional(),
   })
   .strict();
 export type DpConfig = z.input<typeof DpSchema>;
@@ -273,5 +282,6 @@ export function dpOptionsFromConfig(raw: unknown, seed: number, path = 'dp'): Dp
     clip,
     seed,
     ...(c.expected_clients !== undefined ? { expectedClients: c.expected_clients } : {}),
+    ...(c.noise_source !== undefined ? { noiseSource: c.noise_source } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { localDpNoise } from '../../security/dp/local-noise.js';
+import { NOISE_SOURCES, OsRng } from '../../util/os-random.js';
 import { defineTransform, type TransformDef } from '../transform.js';
 
 /**
@@ -12,9 +13,15 @@ import { defineTransform, type TransformDef } from '../transform.js';
  *
  * The server's inverse is the identity (the noise cannot be taken off), run
  * per update, so it composes with robust aggregators and goes before a
- * secure-aggregation mask. Noise comes from the transform's own seeded
- * stream (`ClientContext.rng`). Reports `clip_norm` (the norm before
- * clipping), `clipped` (1 or 0) and `dp_noise_std`.
+ * secure-aggregation mask. Reports `clip_norm` (the norm before clipping),
+ * `clipped` (1 or 0) and `dp_noise_std`.
+ *
+ * `noise_source` says where the noise comes from: `seeded` (the transform's
+ * seeded stream `ClientContext.rng`, from the round's seed: reproducible
+ * simulations, the default of `qfl run`; whoever knows the seed can subtract
+ * the noise) or `os` (the operating system's cryptographic generator, `OsRng`).
+ * Deployed nodes always use `os` and refuse `seeded` (transport/deployment-noise.ts),
+ * because there the server chooses the seed.
  *
  * Privacy of one release: a Gaussian mechanism with std z C. Two different
  * local datasets can move the clipped update by up to 2C, so per round it is
@@ -34,13 +41,15 @@ export const localDpTransform: TransformDef = defineTransform({
   params: z.object({
     clip_norm: z.number().gt(0, 'must be > 0'),
     noise_multiplier: z.number().min(0, 'must be >= 0'),
+    noise_source: z.enum(NOISE_SOURCES).optional(),
   }),
-  create: ({ clip_norm, noise_multiplier }) => ({
+  create: ({ clip_norm, noise_multiplier, noise_source }) => ({
     type: 'local_dp',
     name: `local_dp(clip_norm=${clip_norm}, noise_multiplier=${noise_multiplier})`,
     inverseOn: 'update',
     client(update, ctx) {
-      const r = localDpNoise(update, { clipNorm: clip_norm, noiseMultiplier: noise_multiplier }, ctx.rng);
+      const rng = noise_source === 'os' ? new OsRng() : ctx.rng;
+      const r = localDpNoise(update, { clipNorm: clip_norm, noiseMultiplier: noise_multiplier }, rng);
       ctx.metrics['clip_norm'] = r.norm;
       ctx.metrics['clipped'] = r.clipped ? 1 : 0;
       ctx.metrics['dp_noise_std'] = r.std;
