@@ -17,6 +17,10 @@ export const DataSchema = z
     classes: z.array(z.number().int().min(0).max(9)).min(2).optional(),
     /** Downsample 28x28 images by area averaging to [height, width]. */
     downsample: z.tuple([positiveInt, positiveInt]).optional(),
+    /** Average-pool 28x28 images with a k x k window and stride k, dropping the remainder (torch's avg_pool2d: 6 gives 4x4). */
+    pool: positiveInt.optional(),
+    /** Standardize pixels as torchvision's Normalize(mean, std) does: (x - mean) / std (MNIST: [0.1307, 0.3081]). */
+    normalize: z.tuple([z.number(), z.number().positive()]).optional(),
     /** PCA to this many components, fitted on the training split. */
     pca: positiveInt.optional(),
     /** Feature scaling: `angle` min-max to [0, pi] (fitted on train), `none`. Amplitude embedding normalizes by itself. */
@@ -64,6 +68,8 @@ export const ModelSchema = z.discriminatedUnion('kind', [
     .object({ kind: z.literal('hybrid'), qubits: z.number().int().min(1).max(20), layers: positiveInt, hidden: positiveInt.optional() })
     .strict(),
   z.object({ kind: z.literal('sagin'), layers: positiveInt }).strict(),
+  /** TorchQuantum's QFCModel (models/qfc.ts): 4x4_ryzxy encoder, a seeded random layer, 2 or 4 classes. */
+  z.object({ kind: z.literal('sagin_qfc'), random_ops: z.number().int().min(0).default(50), random_seed: z.number().int().min(0).default(0) }).strict(),
   z.object({ kind: z.literal('qstate'), layers: positiveInt, noise: NoiseSchema.optional() }).strict(),
   z.object({ kind: z.literal('mlp'), hidden: z.array(positiveInt).default([]) }).strict(),
   z.object({ kind: z.literal('lenet5') }).strict(),
