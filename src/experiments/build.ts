@@ -1,6 +1,7 @@
 import { features, randomSplit, take, type Dataset } from '../data/dataset.js';
 import { entanglementDataset, magicDataset } from '../data/quantum.js';
 import { loadMnist } from '../data/mnist.js';
+import { ntangledDataset } from '../data/ntangled.js';
 import { avgPool, downsample, fitMinMax, fitPca, selectClasses, standardize } from '../data/preprocess.js';
 import { lenet5, mlp } from '../models/classical-zoo.js';
 import { createOptimizer, type Optimizer } from '../models/optim.js';
@@ -30,7 +31,12 @@ export interface Splits {
 export function loadData(spec: DataSpec, seed: number): Splits {
   if (spec.name !== 'mnist') {
     const opts = { nQubits: spec.qubits, samples: spec.samples, seed };
-    const { dataset } = spec.name === 'entanglement' ? entanglementDataset(opts) : magicDataset(opts);
+    const { dataset } =
+      spec.name === 'magic'
+        ? magicDataset(opts)
+        : spec.generator === 'ntangled'
+          ? ntangledDataset({ ...opts, ...(spec.ce_targets && { targets: spec.ce_targets }) })
+          : entanglementDataset(opts);
     const { a, b } = randomSplit(dataset, 0.8, new Rng(seed + 1));
     return { train: a, test: b };  // prepared states: attacks act on the state, not a range
   }
@@ -111,7 +117,7 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
     case 'qstate': {
       const n = Math.log2(f / 2);
       if (!Number.isInteger(n)) fail('model.kind', `'qstate' needs prepared-state data (2 * 2^n values per sample), got ${f}`);
-      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes, ...(spec.noise && noiseModel(spec.noise) ? { noise: noiseModel(spec.noise)! } : {}) });
+      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes, readout: spec.readout, head: spec.head, ...(spec.noise && noiseModel(spec.noise) ? { noise: noiseModel(spec.noise)! } : {}) });
     }
     case 'mlp':
       return mlp(f, spec.hidden, classes);

@@ -27,6 +27,13 @@ export const DataSchema = z
     scale: z.enum(['none', 'angle']).default('none'),
     train_limit: positiveInt.optional(),
     test_limit: positiveInt.optional(),
+    /**
+     * Entanglement data: `random_circuits` (random circuits labelled by Meyer-Wallach above the median) or
+     * `ntangled` (per class, a 4-layer generator trained to a concentratable entanglement, data/ntangled.ts).
+     */
+    generator: z.enum(['random_circuits', 'ntangled']).default('random_circuits'),
+    /** `ntangled`: the CE each class's generator is trained to. */
+    ce_targets: z.array(z.number().min(0).lt(1)).min(2).optional(),
     /** Quantum data sets: qubits and samples (train + test, split 80/20). */
     qubits: z.number().int().min(2).max(10).default(6),
     samples: positiveInt.default(400),
@@ -70,7 +77,17 @@ export const ModelSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sagin'), layers: positiveInt }).strict(),
   /** TorchQuantum's QFCModel (models/qfc.ts): 4x4_ryzxy encoder, a seeded random layer, 2 or 4 classes. */
   z.object({ kind: z.literal('sagin_qfc'), random_ops: z.number().int().min(0).default(50), random_seed: z.number().int().min(0).default(0) }).strict(),
-  z.object({ kind: z.literal('qstate'), layers: positiveInt, noise: NoiseSchema.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('qstate'),
+      layers: positiveInt,
+      noise: NoiseSchema.optional(),
+      /** `words`: one Z word per class, affine; `paulis`: <X>, <Y>, <Z> of every wire into a classical head (can express purities). */
+      readout: z.enum(['words', 'paulis']).default('words'),
+      /** Hidden widths of the classical head after a `paulis` readout (tanh); [] is one dense layer. */
+      head: z.array(positiveInt).default([]),
+    })
+    .strict(),
   z.object({ kind: z.literal('mlp'), hidden: z.array(positiveInt).default([]) }).strict(),
   z.object({ kind: z.literal('lenet5') }).strict(),
 ]);

@@ -66,7 +66,7 @@ export function readQunetRows(sweepDir: string, points: readonly SweepPoint[], b
       data: dataLabel(cfg.data),
       dataName: cfg.data?.name ?? 'mnist',
       clients: log.start?.clients ?? NaN,
-      scheme: sec ? `${sec.bits}-bit${sec.keyBits > 0 ? ' masked' : ''}` : 'float32',
+      scheme: sec ? `${sec.bits}-bit${sec.keyBits > 0 ? ' masked' : ''}${clip !== undefined ? `, clip ${clip}` : ''}` : 'float32',
       ...(sec ? { bits: sec.bits } : {}),
       ...(sec && clip !== undefined ? { clip } : {}),
       accuracy: log.end?.final?.accuracy ?? last.central?.accuracy,
