@@ -11,10 +11,10 @@ import { escapeHtml, page } from '../report/html.js';
  */
 
 export const PAPERS = [
-  { id: '000', title: 'QFAL: Quantum Federated Adversarial Learning', arxiv: '2502.21171', examples: ['examples/qfal.yaml'] },
-  { id: '001', title: 'Adversarial Robustness in Distributed Quantum Machine Learning (a review)', arxiv: '2508.11848', examples: ['examples/byzantine.yaml', 'examples/inversion.yaml'] },
-  { id: '002', title: 'Practical quantum federated learning and its experimental demonstration (QuNetQFL)', arxiv: '2501.12709', examples: ['examples/qunetqfl.yaml', 'examples/qunetqfl-quantum-data.yaml'] },
-  { id: '003', title: 'From FL to QFL for Space-Air-Ground Integrated Networks', arxiv: '2411.01312', examples: ['examples/sagin.yaml'] },
+  { id: '000', title: 'QFAL: Quantum Federated Adversarial Learning', arxiv: '2502.21171', commands: ['qfl run examples/qfal.yaml'] },
+  { id: '001', title: 'Adversarial Robustness in Distributed Quantum Machine Learning (a review)', arxiv: '2508.11848', commands: ['qfl run examples/byzantine.yaml', 'qfl study inversion examples/inversion.yaml'] },
+  { id: '002', title: 'Practical quantum federated learning and its experimental demonstration (QuNetQFL)', arxiv: '2501.12709', commands: ['qfl run examples/qunetqfl.yaml', 'qfl run examples/qunetqfl-quantum-data.yaml'] },
+  { id: '003', title: 'From FL to QFL for Space-Air-Ground Integrated Networks', arxiv: '2411.01312', commands: ['qfl run examples/sagin.yaml'] },
 ] as const;
 
 export const PAPERS_FILE = 'papers.html';
@@ -45,7 +45,7 @@ export function writePapersPage(runsDir: string): string {
     const reports = found.get(p.id) ?? [];
     const head = `<h2>Paper ${p.id}: ${escapeHtml(p.title)} <small>(arXiv ${p.arxiv})</small></h2>`;
     if (reports.length === 0) {
-      return `${head}\n<p>No report yet. Make one with ${p.examples.map((e) => `<code>qfl run ${e}</code>`).join(' or ')}.</p>`;
+      return `${head}\n<p>No report with claims yet. Make one with ${p.commands.map((c) => `<code>${c}</code>`).join(' or ')}.</p>`;
     }
     const blocks = reports.map((r) => {
       const rows = r.claims
@@ -58,7 +58,8 @@ export function writePapersPage(runsDir: string): string {
 ${rows}
 </tbody></table>`;
     });
-    return `${head}\n${blocks.join('\n')}`;
+    const others = p.commands.length > 1 ? `\n<p>Also: ${p.commands.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')}.</p>` : '';
+    return `${head}\n${blocks.join('\n')}${others}`;
   });
   const body = `<header><h1>The four papers, reproduced</h1>
 <p class="meta">Runs directory <code>${escapeHtml(runsDir)}</code>; made ${escapeHtml(new Date().toISOString())}. Each verdict follows from a 95 % t-interval over seeds (see each report).</p></header>
