@@ -134,7 +134,7 @@ export interface ClaimsFile {
 
 /** Writes `<dir>/claims.json` for the papers index. */
 export function writeClaimsFile(dir: string, file: Omit<ClaimsFile, 'claims'>, results: readonly ClaimResult[]): void {
-  const out: ClaimsFile = { ...file, claims: results.map((r) => ({ claim: r.claim, paper: r.paper, ours: formatCi(r.ci, r.unit), verdict: r.verdict })) };
+  const out: ClaimsFile = { ...file, claims: results.map((r) => ({ claim: r.claim, paper: r.paper, ours: `${r.measure}: ${formatCi(r.ci, r.unit)}`, verdict: r.verdict })) };
   writeFileSync(join(dir, CLAIMS_FILE), `${JSON.stringify(out, null, 2)}\n`);
 }
 
