@@ -25,6 +25,7 @@ export type { Layer, LayerPass } from './models/layer.js';
 export { Sequential } from './models/sequential.js';
 export { QuantumLayer } from './models/quantum-layer.js';
 export * from './models/quantum-zoo.js';
+export * from './models/qfc.js';
 export * from './models/classical-zoo.js';
 export * from './models/loss.js';
 export * from './models/optim.js';

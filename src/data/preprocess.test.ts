@@ -249,3 +249,17 @@ describe('amplitude embedding', () => {
     }
   });
 });
+
+test("avgPool is torch's avg_pool2d (window = stride, remainder dropped); standardize is Normalize", async () => {
+  const { avgPool, standardize } = await import('./preprocess.js');
+  // One 1x28x28 image whose pixel (r, c) is r * 28 + c: a 6x6 window's mean is its centre's value.
+  const x = Float64Array.from({ length: 784 }, (_, i) => i);
+  const ds = { x, y: Int32Array.from([0]), n: 1, shape: [1, 28, 28], classes: 1 };
+  const p = avgPool(ds, 6);
+  assert.deepEqual(p.shape, [1, 4, 4]);
+  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) assert.ok(Math.abs(p.x[r * 4 + c]! - ((6 * r + 2.5) * 28 + 6 * c + 2.5)) < 1e-9);
+  assert.throws(() => avgPool(ds, 29), /pool: expected an integer window in 1\.\.28/);
+  const s = standardize({ ...ds, x: Float64Array.from([0.1307, 1, 0]), shape: [3] }, 0.1307, 0.3081);
+  assert.ok(Math.abs(s.x[0]!) < 1e-12 && Math.abs(s.x[1]! - (1 - 0.1307) / 0.3081) < 1e-12);
+  assert.throws(() => standardize(ds, 0, 0), /normalize: needs a finite mean and a positive std/);
+});

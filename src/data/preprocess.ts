@@ -142,6 +142,46 @@ export function downsample(ds: Dataset, height: number, width: number): Dataset 
   return withFeatures(ds, out, shape.length === 2 ? [height, width] : [c, height, width]);
 }
 
+/**
+ * Average pooling with a k x k window and stride k, as torch's
+ * `F.avg_pool2d(x, k)`: output size floor(H / k) x floor(W / k); the rows and
+ * columns past the last whole window are dropped (28 x 28 by 6 reads the
+ * top-left 24 x 24 pixels into 4 x 4). Per-sample shape [H, W] or [C, H, W].
+ */
+export function avgPool(ds: Dataset, k: number): Dataset {
+  const shape = ds.shape;
+  if (shape.length !== 2 && shape.length !== 3) fail('shape', `pooling expects per-sample shape [H, W] or [C, H, W], found [${shape.join(', ')}]`);
+  const [c, h0, w0] = (shape.length === 2 ? [1, shape[0], shape[1]] : shape) as [number, number, number];
+  if (!Number.isInteger(k) || k < 1 || k > Math.min(h0, w0)) fail('pool', `expected an integer window in 1..${Math.min(h0, w0)}, found ${k}`);
+  const h = Math.floor(h0 / k);
+  const w = Math.floor(w0 / k);
+  const fin = c * h0 * w0;
+  const fout = c * h * w;
+  const out = new Float64Array(ds.n * fout);
+  const inv = 1 / (k * k);
+  for (let i = 0; i < ds.n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      const inBase = i * fin + ch * h0 * w0;
+      for (let r = 0; r < h; r++) {
+        for (let q = 0; q < w; q++) {
+          let acc = 0;
+          for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) acc += ds.x[inBase + (r * k + a) * w0 + q * k + b]!;
+          out[i * fout + ch * h * w + r * w + q] = acc * inv;
+        }
+      }
+    }
+  }
+  return withFeatures(ds, out, shape.length === 2 ? [h, w] : [c, h, w]);
+}
+
+/** (x - mean) / std on every feature, as torchvision's `Normalize((mean,), (std,))`. */
+export function standardize(ds: Dataset, mean: number, std: number): Dataset {
+  if (!(Number.isFinite(mean) && std > 0 && Number.isFinite(std))) fail('normalize', `needs a finite mean and a positive std, got [${mean}, ${std}]`);
+  const out = new Float64Array(ds.x.length);
+  for (let i = 0; i < out.length; i++) out[i] = (ds.x[i]! - mean) / std;
+  return withFeatures(ds, out, [...ds.shape]);
+}
+
 // ---------------------------------------------------------------------------
 // PCA
 

@@ -73,7 +73,7 @@ export interface QuantumDataset {
   readonly dataset: Dataset;
   /** Meyer-Wallach Q or stabilizer Renyi entropy M_2 of each row. */
   readonly measure: Float64Array;
-  readonly measureName: 'meyer-wallach' | 'stabilizer-renyi-2';
+  readonly measureName: 'meyer-wallach' | 'stabilizer-renyi-2' | 'concentratable-entanglement';
   readonly nQubits: number;
   /** Class 1 iff measure > threshold (the margin of a magic data set). */
   readonly threshold: number;

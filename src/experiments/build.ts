@@ -1,9 +1,11 @@
 import { features, randomSplit, take, type Dataset } from '../data/dataset.js';
 import { entanglementDataset, magicDataset } from '../data/quantum.js';
 import { loadMnist } from '../data/mnist.js';
-import { downsample, fitMinMax, fitPca, selectClasses } from '../data/preprocess.js';
+import { ntangledDataset } from '../data/ntangled.js';
+import { avgPool, downsample, fitMinMax, fitPca, selectClasses, standardize } from '../data/preprocess.js';
 import { lenet5, mlp } from '../models/classical-zoo.js';
 import { createOptimizer, type Optimizer } from '../models/optim.js';
+import { qfcClassifier } from '../models/qfc.js';
 import { hybridClassifier, quantumStateClassifier, saginClassifier, vqcClassifier } from '../models/quantum-zoo.js';
 import type { Sequential } from '../models/sequential.js';
 import { fail } from '../util/errors.js';
@@ -29,7 +31,12 @@ export interface Splits {
 export function loadData(spec: DataSpec, seed: number): Splits {
   if (spec.name !== 'mnist') {
     const opts = { nQubits: spec.qubits, samples: spec.samples, seed };
-    const { dataset } = spec.name === 'entanglement' ? entanglementDataset(opts) : magicDataset(opts);
+    const { dataset } =
+      spec.name === 'magic'
+        ? magicDataset(opts)
+        : spec.generator === 'ntangled'
+          ? ntangledDataset({ ...opts, ...(spec.ce_targets && { targets: spec.ce_targets }) })
+          : entanglementDataset(opts);
     const { a, b } = randomSplit(dataset, 0.8, new Rng(seed + 1));
     return { train: a, test: b };  // prepared states: attacks act on the state, not a range
   }
@@ -47,6 +54,14 @@ export function loadData(spec: DataSpec, seed: number): Splits {
     train = downsample(train, h, w);
     test = downsample(test, h, w);
   }
+  if (spec.pool !== undefined) {
+    train = avgPool(train, spec.pool);
+    test = avgPool(test, spec.pool);
+  }
+  if (spec.normalize) {
+    train = standardize(train, ...spec.normalize);
+    test = standardize(test, ...spec.normalize);
+  }
   if (spec.pca !== undefined) {
     const pca = fitPca(train, spec.pca);
     train = pca.apply(train);
@@ -58,7 +73,8 @@ export function loadData(spec: DataSpec, seed: number): Splits {
     test = mm.apply(test);
   }
   // Pixels (averaged or not) lie in [0, 1]; min-max scaling maps them to [0, pi]; PCA scores are unbounded.
-  const range: readonly [number, number] | undefined = spec.scale === 'angle' ? [0, Math.PI] : spec.pca === undefined ? [0, 1] : undefined;
+  const pixels: readonly [number, number] = spec.normalize ? [-spec.normalize[0] / spec.normalize[1], (1 - spec.normalize[0]) / spec.normalize[1]] : [0, 1];
+  const range: readonly [number, number] | undefined = spec.scale === 'angle' ? [0, Math.PI] : spec.pca === undefined ? pixels : undefined;
   return range ? { train, test, range } : { train, test };
 }
 
@@ -95,10 +111,13 @@ export function buildModel(spec: ModelSpec, data: Dataset): Sequential {
     case 'sagin':
       if (f !== 16) fail('data.downsample', `the space-air-ground model reads 16 features (downsample to [4, 4]), got ${f}`);
       return saginClassifier({ layers: spec.layers, classes });
+    case 'sagin_qfc':
+      if (f !== 16) fail('data.pool', `QFCModel reads 16 features (pool: 6 or downsample: [4, 4]), got ${f}`);
+      return qfcClassifier({ classes, randomOps: spec.random_ops, randomSeed: spec.random_seed });
     case 'qstate': {
       const n = Math.log2(f / 2);
       if (!Number.isInteger(n)) fail('model.kind', `'qstate' needs prepared-state data (2 * 2^n values per sample), got ${f}`);
-      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes, ...(spec.noise && noiseModel(spec.noise) ? { noise: noiseModel(spec.noise)! } : {}) });
+      return quantumStateClassifier({ nQubits: n, layers: spec.layers, classes, readout: spec.readout, head: spec.head, ...(spec.noise && noiseModel(spec.noise) ? { noise: noiseModel(spec.noise)! } : {}) });
     }
     case 'mlp':
       return mlp(f, spec.hidden, classes);

@@ -71,3 +71,15 @@ test('semi-asynchronous rounds end at the deadline and mark later arrivals late'
   assert.deepEqual(r.clients.map((t) => t.late), [false, true]);
   assert.equal(r.endS, 3);
 });
+
+test('per-node speeds: an id wins over its kind, the kind over the default; unknown keys are refused', () => {
+  const config = NetworkSchema.parse({ server: 'gs', clients: ['near', 'far'], nodes, samples_per_second: 100, node_samples_per_second: { uav: 5, far: 2 } });
+  const c = new NetworkClock(config, 2);
+  assert.equal(c.speedOf('near'), 5);
+  assert.equal(c.speedOf('far'), 2);
+  assert.equal(c.speedOf('gs'), 100);
+  const r = c.round([0], [400], 10, 0, []);
+  assert.equal(r.clients[0]!.computeS, 80); // 400 samples at the UAVs' 5 samples/s
+  const bad = NetworkSchema.parse({ server: 'gs', clients: ['near', 'far'], nodes, node_samples_per_second: { blimp: 3 } });
+  assert.throws(() => new NetworkClock(bad, 2), /network\.node_samples_per_second\.blimp: is neither a node id .* nor a node kind/);
+});

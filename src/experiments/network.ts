@@ -30,6 +30,12 @@ export const NetworkSchema = z
     nodes: z.array(z.record(z.string(), z.unknown())).min(2),
     /** Local training speed of every client node, samples per second (a compute model in simulated time). */
     samples_per_second: z.number().positive().default(500),
+    /**
+     * Per-node training speeds, samples per second, keyed by node id or by
+     * node kind (`satellite`, `uav`, `ground`); an id wins over its kind, and
+     * nodes named by neither train at samples_per_second.
+     */
+    node_samples_per_second: z.record(z.string(), z.number().positive()).default({}),
     on_link_down: z.enum(['skip', 'wait']).default('skip'),
     /** With `wait`: how long a round may wait for links before the client is skipped after all. */
     max_wait_s: z.number().positive().default(3600),
@@ -100,6 +106,11 @@ export class NetworkClock {
       if (!ids.has(c)) fail(`network.clients[${i}]`, `'${c}' is not a node id`);
     });
     if (config.clients.length !== numClients) fail('network.clients', `lists ${config.clients.length} nodes for ${numClients} federation clients`);
+    for (const key of Object.keys(config.node_samples_per_second ?? {})) {
+      if (!ids.has(key) && !['satellite', 'uav', 'ground'].includes(key)) {
+        fail(`network.node_samples_per_second.${key}`, `is neither a node id (${[...ids].join(', ')}) nor a node kind (satellite, uav, ground)`);
+      }
+    }
     for (const [edge, served] of Object.entries(config.edges ?? {})) {
       if (!ids.has(edge)) fail(`network.edges.${edge}`, `'${edge}' is not a node id`);
       served.forEach((c, i) => {
@@ -110,6 +121,13 @@ export class NetworkClock {
   }
 
   private readonly edgeOf = new Map<string, string>();
+
+  /** A client node's training speed: by its id, else its kind, else the default. */
+  speedOf(nodeId: string): number {
+    const speeds = this.config.node_samples_per_second;
+    const kind = this.nodes.find((n) => n.id === nodeId)?.kind;
+    return speeds[nodeId] ?? (kind !== undefined ? speeds[kind] : undefined) ?? this.config.samples_per_second;
+  }
 
   get seconds(): number {
     return this.now;
@@ -159,7 +177,7 @@ export class NetworkClock {
       const edge = this.edgeOf.get(node);
       const via = edge ?? server;
       const down = (edge ? hop(server, edge, start) : 0) + hop(via, node, start + (edge ? hop(server, edge, start) : 0));
-      const computeS = samples[k]! / this.config.samples_per_second;
+      const computeS = samples[k]! / this.speedOf(node);
       const upAt = start + down + computeS;
       const up = hop(node, via, upAt);
       return { id, node, edge, down, computeS, up, atVia: upAt + up, hops: hopsOf(via, node, start) + hopsOf(node, via, upAt) + (edge ? 2 * hopsOf(server, edge, start) : 0) };

@@ -88,6 +88,8 @@ export const RobustEvalSchema = z
     steps: positiveInt.optional(),
     /** Test samples attacked (the first ones of the central test set). */
     limit: positiveInt.default(500),
+    /** Attack every `every` rounds and after the last one (attacks cost more than training; reports read the last round). */
+    every: positiveInt.default(1),
   })
   .strict();
 

@@ -128,6 +128,14 @@ test('federated adversarial training: the chosen share of clients trains on atta
   assert.equal(round.robust[0]!.points[0]!.accuracy, round.robust[1]!.points[0]!.accuracy);
 });
 
+test('evaluation.robust.every attacks every k-th round and always after the last one', async () => {
+  const dir = tmp();
+  const config = smallConfig({ federation: { clients: 2, rounds: 3 }, evaluation: { robust: { attacks: ['fgsm'], epsilons: [0.1], limit: 10, every: 2 } } });
+  await runFederation({ config, runDir: dir });
+  const rounds = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; round: number; robust?: unknown }).filter((e) => e.type === 'round');
+  assert.deepEqual(rounds.map((e) => e.robust !== undefined), [false, true, true]);
+});
+
 test('secure aggregation: 16-bit masked sums give nearly the plain model; keys, dropouts and traffic are recorded', async () => {
   const fed = { clients: 4, rounds: 2 };
   const plain = await runFederation({ config: smallConfig({ federation: fed, strategy: { name: 'fedavg', min_fit_clients: 2 } }), runDir: tmp() });

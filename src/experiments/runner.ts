@@ -309,7 +309,8 @@ export async function runFederation(o: RunOptions): Promise<RunResult> {
       }
       const c = strategy.evaluate?.(round, params);
       const centralEval = c ? { loss: c.loss, accuracy: c.metrics['accuracy'] ?? NaN } : undefined;
-      const robust = c && config.evaluation.robust ? robustEval(config, app, model, params, round) : undefined;
+      const r = config.evaluation.robust;
+      const robust = c && r && (round % r.every === 0 || round === config.federation.rounds) ? robustEval(config, app, model, params, round) : undefined;
       const defenseReport = defense.report(round, fitIns.length, results.map((r) => r.clientId));
       const backdoor = c ? backdoorEval(config, app, model, params) : undefined;
       if (centralEval) last = centralEval;

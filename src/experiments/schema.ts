@@ -17,12 +17,23 @@ export const DataSchema = z
     classes: z.array(z.number().int().min(0).max(9)).min(2).optional(),
     /** Downsample 28x28 images by area averaging to [height, width]. */
     downsample: z.tuple([positiveInt, positiveInt]).optional(),
+    /** Average-pool 28x28 images with a k x k window and stride k, dropping the remainder (torch's avg_pool2d: 6 gives 4x4). */
+    pool: positiveInt.optional(),
+    /** Standardize pixels as torchvision's Normalize(mean, std) does: (x - mean) / std (MNIST: [0.1307, 0.3081]). */
+    normalize: z.tuple([z.number(), z.number().positive()]).optional(),
     /** PCA to this many components, fitted on the training split. */
     pca: positiveInt.optional(),
     /** Feature scaling: `angle` min-max to [0, pi] (fitted on train), `none`. Amplitude embedding normalizes by itself. */
     scale: z.enum(['none', 'angle']).default('none'),
     train_limit: positiveInt.optional(),
     test_limit: positiveInt.optional(),
+    /**
+     * Entanglement data: `random_circuits` (random circuits labelled by Meyer-Wallach above the median) or
+     * `ntangled` (per class, a 4-layer generator trained to a concentratable entanglement, data/ntangled.ts).
+     */
+    generator: z.enum(['random_circuits', 'ntangled']).default('random_circuits'),
+    /** `ntangled`: the CE each class's generator is trained to. */
+    ce_targets: z.array(z.number().min(0).lt(1)).min(2).optional(),
     /** Quantum data sets: qubits and samples (train + test, split 80/20). */
     qubits: z.number().int().min(2).max(10).default(6),
     samples: positiveInt.default(400),
@@ -64,7 +75,19 @@ export const ModelSchema = z.discriminatedUnion('kind', [
     .object({ kind: z.literal('hybrid'), qubits: z.number().int().min(1).max(20), layers: positiveInt, hidden: positiveInt.optional() })
     .strict(),
   z.object({ kind: z.literal('sagin'), layers: positiveInt }).strict(),
-  z.object({ kind: z.literal('qstate'), layers: positiveInt, noise: NoiseSchema.optional() }).strict(),
+  /** TorchQuantum's QFCModel (models/qfc.ts): 4x4_ryzxy encoder, a seeded random layer, 2 or 4 classes. */
+  z.object({ kind: z.literal('sagin_qfc'), random_ops: z.number().int().min(0).default(50), random_seed: z.number().int().min(0).default(0) }).strict(),
+  z
+    .object({
+      kind: z.literal('qstate'),
+      layers: positiveInt,
+      noise: NoiseSchema.optional(),
+      /** `words`: one Z word per class, affine; `paulis`: <X>, <Y>, <Z> of every wire into a classical head (can express purities). */
+      readout: z.enum(['words', 'paulis']).default('words'),
+      /** Hidden widths of the classical head after a `paulis` readout (tanh); [] is one dense layer. */
+      head: z.array(positiveInt).default([]),
+    })
+    .strict(),
   z.object({ kind: z.literal('mlp'), hidden: z.array(positiveInt).default([]) }).strict(),
   z.object({ kind: z.literal('lenet5') }).strict(),
 ]);

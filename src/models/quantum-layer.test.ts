@@ -114,3 +114,12 @@ test('quantum layer: the backward pass from the forward\'s state equals a fresh 
   assertClose(dx1, fresh.gradInputs, TOL.exact, 'dx first');
   assertClose(dx2, fresh.gradInputs, TOL.exact, 'dx second');
 });
+
+test('quantum-state classifier with a Pauli readout: 3n expectations into a tanh head, gradients agree', () => {
+  const model = quantumStateClassifier({ nQubits: 2, layers: 1, classes: 2, readout: 'paulis', head: [3] });
+  const rng = new Rng(4);
+  model.init(rng);
+  assert.equal(model.paramCount, 4 + (6 * 3 + 3) + (3 * 2 + 2)); // HEA 2 n L, dense 6 -> 3, dense 3 -> 2
+  const x = Float64Array.from({ length: 2 * 8 }, () => rng.normal());
+  assertGradcheck(gradcheckModel(model, x, [0, 1], 2, softmaxCrossEntropy, { rng, maxEntries: 40 }), 'qstate-paulis');
+});

@@ -131,9 +131,30 @@ export function saginClassifier(o: { layers: number; classes: number }): Sequent
  * the input row is the state itself (2^n real parts, then 2^n imaginary
  * parts), followed by a hardware-efficient ansatz and Z readout.
  */
-export function quantumStateClassifier(o: { nQubits: number; layers: number; classes: number; noise?: NoiseModel }): Sequential {
+export function quantumStateClassifier(o: {
+  nQubits: number;
+  layers: number;
+  classes: number;
+  noise?: NoiseModel;
+  /** `paulis`: measure <X>, <Y>, <Z> of every wire (3n outputs) into a classical head. Default `words`. */
+  readout?: 'words' | 'paulis';
+  /** Hidden widths of the head (tanh), for `paulis`. */
+  head?: readonly number[];
+}): Sequential {
   const b = new CircuitBuilder(o.nQubits);
   b.setPrep({ kind: 'state' });
   hardwareEfficient(b, { layers: o.layers });
-  return new Sequential(classifierHead(b.build(), o.classes, o.noise));
+  const circuit = b.build();
+  if (o.readout !== 'paulis') return new Sequential(classifierHead(circuit, o.classes, o.noise));
+  // Purities, and so Meyer-Wallach entanglement, are quadratic in these 3n
+  // expectations (Tr rho_k^2 = (1 + |r_k|^2) / 2): a nonlinear head can read them.
+  const observables = Array.from({ length: o.nQubits }, (_, wire) => (['X', 'Y', 'Z'] as const).map((pauli) => ({ terms: [{ wire, pauli }] }))).flat();
+  const layers: Layer[] = [new QuantumLayer({ circuit, observables, ...(o.noise ? { noise: o.noise } : {}) })];
+  let width = observables.length;
+  for (const h of o.head ?? []) {
+    layers.push(new Dense(width, h), new Activation('tanh', [h]));
+    width = h;
+  }
+  layers.push(new Dense(width, o.classes));
+  return new Sequential(layers);
 }

@@ -2,34 +2,46 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoundEvent } from '../events.js';
 import type { ChartSpec } from '../report/charts.js';
+import { claimsTableHtml, formatCi, judge, writeClaimsFile, type Claim } from '../report/claims.js';
 import { renderPlots } from '../report/index.js';
-import { escapeHtml, keyValueTable, page, pct, plotsSection } from '../report/html.js';
+import { escapeHtml, page, plotsSection } from '../report/html.js';
 import { readRunEvents } from '../report/read.js';
+import { pointSeed } from '../report/seeds.js';
+import { meanCi } from '../report/stats.js';
 import type { SweepPoint } from '../report/summary.js';
+import { ciCurveChart } from './ci-charts.js';
 
 /**
  * The QFAL report (paper 000, arXiv 2502.21171): from a sweep over client
- * counts and adversarial-training coverage, the clean accuracy vs clients,
- * robust accuracy vs epsilon per coverage, a coverage x epsilon heatmap, and
- * for each of the paper's four key results whether our numbers reproduce it.
- * Every point is the last round of one run of the sweep.
+ * counts x adversarial-training coverage x seeds, the paper's four key
+ * results checked on 95 % t-intervals over seeds (paired by seed), a
+ * gradient-masking check (FGSM against PGD, accuracy against epsilon), clean
+ * accuracy vs clients and robust accuracy vs epsilon with error bands.
+ *
+ * One clean accuracy per point: the eps = 0 accuracy on the attacked test
+ * subset when the run measured one (so clean and robust numbers are on the
+ * same images), else the central test accuracy.
  */
 export interface QfalPoint {
   readonly label: string;
+  readonly seed: number;
   readonly clients: number;
   readonly coverage: number;
-  /** Anything else the point varies (embedding, layers), as a readable tag. */
+  /** Anything else the point varies (embedding, layers), as a readable tag; 'base' for the first. */
   readonly variant: string;
   readonly clean: number;
-  /** attack -> [{eps, accuracy}] at the last round. */
+  /** What `clean` was measured on. */
+  readonly cleanOn: 'attacked subset' | 'central test set';
+  /** attack -> [{eps, accuracy}] at the last round, eps > 0 only. */
   readonly robust: Readonly<Record<string, readonly { eps: number; accuracy: number }[]>>;
 }
 
 const MODERATE = [0.05, 0.1];
 const STRONG = [0.3, 0.5];
+const SKIP = new Set(['federation.clients', 'adversarial.coverage', 'seed']);
 
 /** Reads the last round of every finished point of a QFAL sweep. */
-export function readQfalPoints(sweepDir: string, points: readonly SweepPoint[]): QfalPoint[] {
+export function readQfalPoints(sweepDir: string, points: readonly SweepPoint[], baseSeed = 0): QfalPoint[] {
   const out: QfalPoint[] = [];
   for (const p of points) {
     const dir = join(sweepDir, p.dir);
@@ -39,16 +51,19 @@ export function readQfalPoints(sweepDir: string, points: readonly SweepPoint[]):
     if (!last) continue;
     const o = p.overrides as Record<string, unknown>;
     const variant = Object.entries(o)
-      .filter(([k]) => k !== 'federation.clients' && k !== 'adversarial.coverage' && k !== 'seed')
+      .filter(([k]) => !SKIP.has(k))
       .map(([k, v]) => `${k.split('.').pop()}=${JSON.stringify(v)}`)
       .join(' ');
+    const zero = last.robust!.flatMap((r) => r.points.filter((q) => q.eps === 0).map((q) => q.accuracy));
     out.push({
       label: p.label,
+      seed: pointSeed(p, baseSeed),
       clients: Number(o['federation.clients'] ?? log.start?.clients ?? NaN),
       coverage: Number(o['adversarial.coverage'] ?? 0),
       variant: variant || 'base',
-      clean: last.central!.accuracy,
-      robust: Object.fromEntries(last.robust!.map((r) => [r.attack, r.points])),
+      clean: zero[0] ?? last.central!.accuracy,
+      cleanOn: zero.length > 0 ? 'attacked subset' : 'central test set',
+      robust: Object.fromEntries(last.robust!.map((r) => [r.attack, r.points.filter((q) => q.eps > 0)])),
     });
   }
   // The first point's variant (embedding, depth) is the base the paper's claims are checked on.
@@ -57,181 +72,252 @@ export function readQfalPoints(sweepDir: string, points: readonly SweepPoint[]):
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const robustAt = (p: QfalPoint, attack: string, eps: readonly number[]) =>
-  mean((p.robust[attack] ?? []).filter((q) => eps.some((e) => Math.abs(e - q.eps) < 1e-12)).map((q) => q.accuracy));
+const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+export const robustAt = (p: QfalPoint, attack: string, eps: readonly number[]) =>
+  mean((p.robust[attack] ?? []).filter((q) => eps.some((e) => near(e, q.eps))).map((q) => q.accuracy));
 
-export interface Claim {
-  readonly claim: string;
-  readonly ours: string;
-  readonly reproduced: 'yes' | 'no' | 'partly' | 'not measured';
+/** The base points by seed, with a lookup by (clients, coverage). */
+function bySeed(points: readonly QfalPoint[]) {
+  const base = points.filter((p) => p.variant === 'base');
+  const seeds = [...new Set(base.map((p) => p.seed))].sort((a, b) => a - b);
+  const clients = [...new Set(base.map((p) => p.clients))].sort((a, b) => a - b);
+  const coverages = [...new Set(base.map((p) => p.coverage))].sort((a, b) => a - b);
+  const at = (seed: number, n: number, c: number) => base.find((p) => p.seed === seed && p.clients === n && near(p.coverage, c));
+  /** Per seed, the mean over client counts of f(n) (NaN where a point is missing). */
+  const perSeed = (f: (seed: number, n: number) => number | undefined) => seeds.map((s) => mean(clients.map((n) => f(s, n) ?? NaN)));
+  return { base, seeds, clients, coverages, at, perSeed };
 }
 
-/** The paper's four key results, checked against the base variant's points. */
-export function qfalClaims(points: readonly QfalPoint[], attack: string): Claim[] {
-  const base = points.filter((p) => p.variant === 'base');
-  const clientsList = [...new Set(base.map((p) => p.clients))].sort((a, b) => a - b);
-  const at = (clients: number, coverage: number) => base.find((p) => p.clients === clients && Math.abs(p.coverage - coverage) < 1e-9);
+/**
+ * The paper's four key results as claims on per-seed values (each seed's
+ * value averages over the client counts where the claim is not about them).
+ * `attack` is the paper's test-time attack (FGSM).
+ */
+export function qfalClaims(points: readonly QfalPoint[], attack = 'fgsm'): Claim[] {
+  const { seeds, clients, coverages, at, perSeed } = bySeed(points);
   const claims: Claim[] = [];
-
-  // 1. Fewer clients, higher clean accuracy (no adversarial training).
-  const clean0 = clientsList.map((n) => at(n, 0)?.clean);
-  if (clean0.every((v) => v !== undefined) && clean0.length >= 2) {
-    const v = clean0 as number[];
-    const monotone = v.every((x, i) => i === 0 || x <= v[i - 1]! + 1e-12);
-    const endsLower = v[v.length - 1]! < v[0]!;
+  const lo = clients[0];
+  const hi = clients[clients.length - 1];
+  if (lo !== undefined && hi !== undefined && lo !== hi) {
     claims.push({
       claim: 'Fewer clients yield higher clean-data accuracy.',
-      ours: clientsList.map((n, i) => `${n} clients: ${pct(v[i])}`).join(', ') + ' (coverage 0 %)',
-      reproduced: monotone && endsLower ? 'yes' : endsLower ? 'partly' : 'no',
-    });
-  } else claims.push({ claim: 'Fewer clients yield higher clean-data accuracy.', ours: 'needs coverage 0 at several client counts', reproduced: 'not measured' });
-
-  // 2. Partial coverage (20-50 %) improves robustness at moderate eps, at some clean-accuracy cost.
-  const partial = clientsList.flatMap((n) => [0.2, 0.5].map((c) => ({ n, c, p: at(n, c), p0: at(n, 0) }))).filter((x) => x.p && x.p0);
-  if (partial.length > 0) {
-    const better = partial.filter((x) => robustAt(x.p!, attack, MODERATE) > robustAt(x.p0!, attack, MODERATE));
-    const cost = partial.filter((x) => x.p!.clean < x.p0!.clean);
-    const text = partial
-      .map((x) => `${x.n} clients, ${x.c * 100} %: robust ${pct(robustAt(x.p!, attack, MODERATE))} vs ${pct(robustAt(x.p0!, attack, MODERATE))}, clean ${pct(x.p!.clean)} vs ${pct(x.p0!.clean)}`)
-      .join('; ');
-    claims.push({
-      claim: 'Partial adversarial training (20-50 %) improves resilience to moderate perturbations at the cost of baseline accuracy.',
-      ours: `${better.length}/${partial.length} partial settings more robust at eps ${MODERATE.join('-')} than coverage 0, ${cost.length}/${partial.length} with lower clean accuracy. ${text}`,
-      reproduced: better.length === partial.length && cost.length === partial.length ? 'yes' : better.length > partial.length / 2 ? 'partly' : 'no',
+      paper: 'qualitative (5 > 10 > 15 clients)',
+      measure: `clean accuracy, ${lo} minus ${hi} clients, coverage 0 %, paired by seed`,
+      values: seeds.map((s) => (at(s, lo, 0)?.clean ?? NaN) - (at(s, hi, 0)?.clean ?? NaN)),
+      test: { kind: 'above', threshold: 0 },
+      unit: 'pp',
     });
   }
-
-  // 3. Full coverage may regain clean accuracy but stays vulnerable to strong attacks.
-  const full = clientsList.map((n) => ({ n, f: at(n, 1), parts: [at(n, 0.2), at(n, 0.5)].filter((p): p is QfalPoint => p !== undefined) })).filter((x) => x.f && x.parts.length);
-  if (full.length > 0) {
-    const regains = full.filter((x) => x.f!.clean >= Math.max(...x.parts.map((p) => p.clean)));
-    const vulnerable = full.filter((x) => robustAt(x.f!, attack, STRONG) < 0.5 * x.f!.clean);
+  for (const c of coverages.filter((c) => c > 0 && c < 1)) {
     claims.push({
-      claim: 'Full adversarial training (100 %) may regain high clean accuracy but remains vulnerable under stronger attacks.',
-      ours: full
-        .map((x) => `${x.n} clients: clean ${pct(x.f!.clean)} (best partial ${pct(Math.max(...x.parts.map((p) => p.clean)))}), robust at eps ${STRONG.join('-')} ${pct(robustAt(x.f!, attack, STRONG))}`)
-        .join('; '),
-      reproduced: regains.length === full.length && vulnerable.length === full.length ? 'yes' : regains.length > 0 || vulnerable.length === full.length ? 'partly' : 'no',
+      claim: `Partial adversarial training (${c * 100} % of clients) improves resilience to moderate perturbations ...`,
+      paper: 'qualitative',
+      measure: `${attack.toUpperCase()} accuracy at eps ${MODERATE.join('-')}, coverage ${c * 100} % minus 0 %, mean over client counts, paired by seed`,
+      values: perSeed((s, n) => {
+        const p = at(s, n, c);
+        const p0 = at(s, n, 0);
+        return p && p0 ? robustAt(p, attack, MODERATE) - robustAt(p0, attack, MODERATE) : undefined;
+      }),
+      test: { kind: 'above', threshold: 0 },
+      unit: 'pp',
+    });
+    claims.push({
+      claim: `... at the cost of baseline (clean) accuracy (${c * 100} %).`,
+      paper: 'qualitative',
+      measure: `clean accuracy, coverage 0 % minus ${c * 100} %, mean over client counts, paired by seed`,
+      values: perSeed((s, n) => {
+        const p = at(s, n, c);
+        const p0 = at(s, n, 0);
+        return p && p0 ? p0.clean - p.clean : undefined;
+      }),
+      test: { kind: 'above', threshold: 0 },
+      unit: 'pp',
     });
   }
-
-  // 4. A trade-off: across coverages, higher robust accuracy comes with lower clean accuracy.
-  const pairs = base.map((p) => [p.clean, robustAt(p, attack, MODERATE)] as const).filter(([, r]) => Number.isFinite(r));
-  if (pairs.length >= 3) {
-    const mc = mean(pairs.map(([c]) => c));
-    const mr = mean(pairs.map(([, r]) => r));
-    const cov = mean(pairs.map(([c, r]) => (c - mc) * (r - mr)));
-    const sd = Math.sqrt(mean(pairs.map(([c]) => (c - mc) ** 2)) * mean(pairs.map(([, r]) => (r - mr) ** 2)));
-    const corr = sd > 0 ? cov / sd : 0;
+  const partial = coverages.filter((c) => c > 0 && c < 1);
+  if (coverages.includes(1) && partial.length > 0) {
+    claims.push({
+      claim: 'Full adversarial training (100 %) may regain high clean accuracy ...',
+      paper: 'qualitative',
+      measure: `clean accuracy, coverage 100 % minus the mean of ${partial.map((c) => `${c * 100} %`).join(' and ')}, mean over client counts, paired by seed`,
+      values: perSeed((s, n) => {
+        const f = at(s, n, 1);
+        const ps = partial.map((c) => at(s, n, c)?.clean ?? NaN);
+        return f ? f.clean - mean(ps) : undefined;
+      }),
+      test: { kind: 'above', threshold: 0 },
+      unit: 'pp',
+    });
+    for (const a of ['fgsm', 'pgd']) {
+      if (!points.some((p) => p.robust[a])) continue;
+      claims.push({
+        claim: '... but remains vulnerable under stronger attacks.',
+        paper: 'qualitative',
+        measure: `${a.toUpperCase()} accuracy at eps ${STRONG.join('-')} as a share of clean accuracy, coverage 100 %, mean over client counts`,
+        values: perSeed((s, n) => {
+          const f = at(s, n, 1);
+          return f ? robustAt(f, a, STRONG) / f.clean : undefined;
+        }),
+        test: { kind: 'below', threshold: 0.5 },
+        unit: 'pct',
+        note: 'vulnerable: the strong attack keeps less than half of the clean accuracy',
+      });
+    }
+  }
+  if (clients.length * coverages.length >= 3) {
     claims.push({
       claim: 'There is a trade-off between the robust and the standard objective.',
-      ours: `correlation of clean and moderate-eps robust accuracy over the ${pairs.length} base points: ${corr.toFixed(2)}`,
-      reproduced: corr < -0.3 ? 'yes' : corr < 0 ? 'partly' : 'no',
+      paper: 'qualitative',
+      measure: `per seed, the correlation of clean and moderate-eps ${attack.toUpperCase()} accuracy over the ${clients.length * coverages.length} (clients, coverage) points`,
+      values: seeds.map((s) => {
+        const pairs = clients.flatMap((n) => coverages.map((c) => at(s, n, c))).filter((p): p is QfalPoint => p !== undefined).map((p) => [p.clean, robustAt(p, attack, MODERATE)] as const);
+        return correlation(pairs);
+      }),
+      test: { kind: 'below', threshold: 0 },
+      unit: 'number',
     });
   }
   return claims;
 }
 
-function charts(points: readonly QfalPoint[], attack: string): { name: string; spec: ChartSpec }[] {
+/** Pearson correlation of pairs (NaN when either side is constant). */
+export function correlation(pairs: readonly (readonly [number, number])[]): number {
+  const ok = pairs.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  const ma = mean(ok.map(([a]) => a));
+  const mb = mean(ok.map(([, b]) => b));
+  const cov = mean(ok.map(([a, b]) => (a - ma) * (b - mb)));
+  const sd = Math.sqrt(mean(ok.map(([a]) => (a - ma) ** 2)) * mean(ok.map(([, b]) => (b - mb) ** 2)));
+  return sd > 0 ? cov / sd : NaN;
+}
+
+/**
+ * Signs of gradient masking (Athalye et al. 2018), per coverage, on per-seed
+ * values averaged over client counts: a working attack's accuracy does not
+ * rise with epsilon, and the iterative attack (PGD) is at least as strong as
+ * the one-step one (FGSM). A supported row is a failed sanity check.
+ */
+export function maskingChecks(points: readonly QfalPoint[]): Claim[] {
+  const { coverages, at, perSeed } = bySeed(points);
+  const eps = [...new Set(points.flatMap((p) => (p.robust['fgsm'] ?? []).map((q) => q.eps)))].sort((a, b) => a - b);
+  const checks: Claim[] = [];
+  const mid = eps.find((e) => e >= 0.2 - 1e-9);
+  const top = eps[eps.length - 1];
+  for (const c of coverages) {
+    if (mid !== undefined && top !== undefined && top > mid) {
+      checks.push({
+        claim: `Coverage ${c * 100} %: FGSM accuracy rises from eps ${mid} to eps ${top}.`,
+        paper: 'a sign of masking or of one-step overshoot',
+        measure: `FGSM accuracy at eps ${top} minus eps ${mid}`,
+        values: perSeed((s, n) => {
+          const p = at(s, n, c);
+          return p ? robustAt(p, 'fgsm', [top]) - robustAt(p, 'fgsm', [mid]) : undefined;
+        }),
+        test: { kind: 'above', threshold: 0 },
+        unit: 'pp',
+      });
+    }
+    if (points.some((p) => p.robust['pgd']) && points.some((p) => p.robust['fgsm'])) {
+      checks.push({
+        claim: `Coverage ${c * 100} %: PGD is weaker than FGSM (leaves more accuracy) at eps ${MODERATE.join('-')}.`,
+        paper: 'a sign of masked gradients',
+        measure: `PGD minus FGSM accuracy at eps ${MODERATE.join('-')}`,
+        values: perSeed((s, n) => {
+          const p = at(s, n, c);
+          return p ? robustAt(p, 'pgd', MODERATE) - robustAt(p, 'fgsm', MODERATE) : undefined;
+        }),
+        test: { kind: 'above', threshold: 0 },
+        unit: 'pp',
+      });
+    }
+  }
+  return checks;
+}
+
+function charts(points: readonly QfalPoint[]): { name: string; spec: ChartSpec }[] {
   const base = points.filter((p) => p.variant === 'base');
-  const clean = base.map((p) => ({ clients: p.clients, coverage: `${p.coverage * 100} %`, accuracy: p.clean }));
-  const robust = base.flatMap((p) =>
-    (p.robust[attack] ?? []).map((q) => ({ clients: p.clients, coverage: `${p.coverage * 100} %`, eps: q.eps, accuracy: q.accuracy })),
-  );
-  const heat = robust.map((r) => ({ ...r, eps: String(r.eps) }));
-  const variants = points.flatMap((p) => (p.robust[attack] ?? []).map((q) => ({ variant: `${p.variant}, ${p.coverage * 100} %`, eps: q.eps, accuracy: q.accuracy, clients: p.clients })));
+  const cov = (c: number) => `coverage ${c * 100} %`;
   const out: { name: string; spec: ChartSpec }[] = [
     {
       name: 'qfal-clean-vs-clients',
-      spec: {
-        title: { text: 'Clean accuracy vs number of clients', subtitle: 'last round, central test set; one line per adversarial coverage' },
-        width: 420,
-        height: 240,
-        data: { values: clean },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'clients', type: 'ordinal', title: 'clients' },
-          y: { field: 'accuracy', type: 'quantitative', title: 'clean accuracy', axis: { format: '%' } },
-          color: { field: 'coverage', type: 'nominal', title: 'coverage', sort: null },
-        },
-      },
-    },
-    {
-      name: 'qfal-robust-vs-eps',
-      spec: {
-        title: { text: `Robust accuracy vs epsilon (${attack.toUpperCase()} at test time)`, subtitle: 'one curve per adversarial coverage, one panel per client count' },
-        data: { values: robust },
-        facet: { column: { field: 'clients', type: 'ordinal', title: 'clients', sort: 'ascending' } },
-        spec: {
-          width: 220,
-          height: 200,
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'eps', type: 'quantitative', title: 'epsilon' },
-            y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: '%' } },
-            color: { field: 'coverage', type: 'nominal', title: 'coverage', sort: null },
-          },
-        },
-      },
-    },
-    {
-      name: 'qfal-heatmap',
-      spec: {
-        title: { text: 'Robust accuracy: coverage x epsilon', subtitle: `${attack.toUpperCase()} at test time, one panel per client count` },
-        data: { values: heat },
-        facet: { column: { field: 'clients', type: 'ordinal', title: 'clients', sort: 'ascending' } },
-        spec: {
-          width: 200,
-          height: 120,
-          encoding: {
-            x: { field: 'eps', type: 'ordinal', title: 'epsilon', sort: null },
-            y: { field: 'coverage', type: 'ordinal', title: 'coverage', sort: null },
-          },
-          layer: [
-            { mark: 'rect', encoding: { color: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1], scheme: 'viridis' } } } },
-            { mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'accuracy', type: 'quantitative', format: '.0%' }, color: { value: 'white' } } },
-          ],
-        },
-      },
+      spec: ciCurveChart({
+        title: 'Clean accuracy vs number of clients',
+        subtitle: 'last round; mean over seeds, band: 95 % t-interval; the paper gives no number',
+        points: base.map((p) => ({ setting: cov(p.coverage), x: p.clients, y: p.clean })),
+        xTitle: 'clients',
+        yTitle: 'clean accuracy',
+        percent: true,
+      }),
     },
   ];
-  if (new Set(points.map((p) => p.variant)).size > 1) {
+  for (const attack of ['fgsm', 'pgd']) {
+    const rows = base.flatMap((p) => (p.robust[attack] ?? []).map((q) => ({ setting: cov(p.coverage), x: q.eps, y: q.accuracy, facet: `${p.clients} clients` })));
+    if (rows.length === 0) continue;
+    out.push({
+      name: `qfal-robust-vs-eps-${attack}`,
+      spec: ciCurveChart({
+        title: `Robust accuracy vs epsilon (${attack.toUpperCase()} at test time)`,
+        subtitle: 'one panel per client count; mean over seeds, band: 95 % t-interval',
+        points: rows,
+        facetTitle: 'clients',
+        xTitle: 'epsilon',
+        yTitle: 'accuracy',
+        percent: true,
+      }),
+    });
+  }
+  const variants = [...new Set(points.map((p) => p.variant))];
+  if (variants.length > 1) {
     out.push({
       name: 'qfal-encoding',
-      spec: {
-        title: { text: 'Encoding and depth vs robustness', subtitle: 'robust accuracy vs epsilon per variant and coverage' },
-        width: 420,
-        height: 260,
-        data: { values: variants },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'eps', type: 'quantitative', title: 'epsilon' },
-          y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', axis: { format: '%' } },
-          color: { field: 'variant', type: 'nominal', title: 'variant, coverage' },
-        },
-      },
+      spec: ciCurveChart({
+        title: 'Encoding and depth vs robustness (FGSM)',
+        subtitle: 'mean over seeds and client counts per variant and coverage',
+        points: points.flatMap((p) => (p.robust['fgsm'] ?? []).map((q) => ({ setting: `${p.variant}, ${cov(p.coverage)}`, x: q.eps, y: q.accuracy }))),
+        xTitle: 'epsilon',
+        yTitle: 'accuracy',
+        percent: true,
+      }),
     });
   }
   return out;
 }
 
-/** Writes `qfal.html` (and plots/qfal-*.png) into the sweep directory; returns its path. */
-export async function writeQfalReport(sweepDir: string, points: readonly SweepPoint[], attack = 'fgsm'): Promise<string> {
-  const qp = readQfalPoints(sweepDir, points);
-  const plots = await renderPlots(sweepDir, charts(qp, attack));
-  const claims = qfalClaims(qp, attack);
-  const claimRows = claims
-    .map((c) => `<tr><td>${escapeHtml(c.claim)}</td><td>${escapeHtml(c.ours)}</td><td><b>${c.reproduced}</b></td></tr>`)
-    .join('\n');
+/** One row per (variant, clients, coverage): clean and each attack's accuracy per eps, as mean +- CI over seeds. */
+function pointsTable(points: readonly QfalPoint[]): string {
+  const keys = [...new Set(points.map((p) => `${p.variant}|${p.clients}|${p.coverage}`))];
+  const attacks = ['fgsm', 'pgd'].filter((a) => points.some((p) => p.robust[a]));
+  const eps = [...new Set(points.flatMap((p) => Object.values(p.robust).flatMap((r) => r.map((q) => q.eps))))].sort((a, b) => a - b);
+  const head = `<tr><th>variant</th><th>clients</th><th>coverage</th><th>seeds</th><th>clean</th>${attacks.flatMap((a) => eps.map((e) => `<th>${a.toUpperCase()} ${e}</th>`)).join('')}</tr>`;
+  const rows = keys.map((k) => {
+    const ps = points.filter((p) => `${p.variant}|${p.clients}|${p.coverage}` === k);
+    const p0 = ps[0]!;
+    const cell = (xs: number[]) => `<td>${escapeHtml(formatCi(meanCi(xs), 'pct').replace(/ \(95 % CI, n = \d+\)/, ''))}</td>`;
+    const robust = attacks.flatMap((a) => eps.map((e) => cell(ps.map((p) => robustAt(p, a, [e])))));
+    return `<tr><td>${escapeHtml(p0.variant)}</td><td>${p0.clients}</td><td>${p0.coverage * 100} %</td><td>${ps.length}</td>${cell(ps.map((p) => p.clean))}${robust.join('')}</tr>`;
+  });
+  return `<div class="scroll"><table>${head}\n${rows.join('\n')}</table></div>`;
+}
+
+/** Writes `qfal.html` (and plots/qfal-*.png, claims.json) into the sweep directory; returns its path. */
+export async function writeQfalReport(sweepDir: string, points: readonly SweepPoint[], baseSeed = 0): Promise<string> {
+  const qp = readQfalPoints(sweepDir, points, baseSeed);
+  const plots = await renderPlots(sweepDir, charts(qp));
+  const results = qfalClaims(qp, 'fgsm').map(judge);
+  const masking = maskingChecks(qp).map(judge);
+  const seeds = [...new Set(qp.map((p) => p.seed))].sort((a, b) => a - b);
+  const cleanOn = [...new Set(qp.map((p) => p.cleanOn))].join(' / ');
   const body = `<header><h1>QFAL: federated adversarial training</h1>
-<p class="meta">Sweep <code>${escapeHtml(sweepDir)}</code>; ${qp.length} points read. Paper: QFAL, arXiv 2502.21171 (paper 000). Numbers are the last round of each run; robust accuracy uses ${escapeHtml(attack.toUpperCase())} at test time on the central test subset.</p></header>
+<p class="meta">Sweep <code>${escapeHtml(sweepDir)}</code>; ${qp.length} runs, seeds ${seeds.join(', ')}. Paper: QFAL, arXiv 2502.21171 (paper 000): FGSM adversarial examples made locally by a share of the clients, FedAvg, 5/10/15 clients, coverage 0-100 %, eps 0.01-0.5 on MNIST. Numbers are the last round of each run. Clean accuracy is measured on the ${escapeHtml(cleanOn)} (the same images the attacks perturb).</p></header>
 <h2>The paper's key results against ours</h2>
-<table><tr><th>paper's claim</th><th>our numbers</th><th>reproduced?</th></tr>
-${claimRows}</table>
+${claimsTableHtml(results)}
+<h2>Gradient-masking check</h2>
+<p>An attack that works loses more accuracy as epsilon grows, and PGD (many steps) is at least as strong as FGSM (one step). A <b>supported</b> row below is a failed sanity check: robust accuracy that rises with epsilon, or a one-step attack beating the iterative one, means gradients are masked (or FGSM overshoots), and robust accuracy under FGSM then overstates robustness.</p>
+${claimsTableHtml(masking)}
 ${plotsSection(plots)}
-<h2>Points</h2>
-${keyValueTable(qp.map((p) => [p.label, `clean ${pct(p.clean)}; ${attack} ${(p.robust[attack] ?? []).map((q) => `${q.eps}: ${pct(q.accuracy)}`).join(', ')}`] as const))}`;
+<h2>Points (mean ± 95 % t-interval over seeds)</h2>
+${pointsTable(qp)}`;
   const path = join(sweepDir, 'qfal.html');
   writeFileSync(path, page('QFAL report', body));
+  writeClaimsFile(sweepDir, { paper: '000', title: 'QFAL: clients x coverage x epsilon', report: 'qfal.html' }, results);
   return path;
 }

@@ -1,13 +1,38 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChartSpec } from '../report/charts.js';
+import { claimsTableHtml, judge, writeClaimsFile, type Claim } from '../report/claims.js';
 import { escapeHtml, page, pct, plotsSection } from '../report/html.js';
+import { describeValue, groupBySeed, pointSeed, withoutSeed } from '../report/seeds.js';
+import { pairedDifferences } from '../report/stats.js';
+import { ciBarChart, ciCurveChart, ciRows } from './ci-charts.js';
 import { renderPlots } from '../report/index.js';
 import { readRunConfig, readRunEvents } from '../report/read.js';
 import { linkIntervals, type LinkParamOverrides } from '../../qnet/sagin/links.js';
-import { positionAt, validateNodes } from '../../qnet/sagin/topology.js';
+import { positionAt, validateNodes, type SaginNode } from '../../qnet/sagin/topology.js';
 import type { NetworkConfig } from '../network.js';
 import type { SweepPoint } from '../report/summary.js';
+
+/**
+ * Ground tracks sampled at 240 instants over [0, end] s, one line segment per
+ * node and pass: where a track wraps from +180 to -180 degrees (a jump of more
+ * than 180 degrees between samples) a new segment starts, so no line crosses the map.
+ */
+export function groundTracks(nodes: readonly SaginNode[], end: number, epoch: Parameters<typeof positionAt>[2]): { node: string; kind: string; segment: string; lon: number; lat: number; k: number }[] {
+  const out: { node: string; kind: string; segment: string; lon: number; lat: number; k: number }[] = [];
+  const steps = 240;
+  for (const n of nodes) {
+    let seg = 0;
+    let prev: number | undefined;
+    for (let k = 0; k <= steps; k++) {
+      const g = positionAt(n, (end * k) / steps, epoch).geodetic;
+      if (prev !== undefined && Math.abs(g.lonDeg - prev) > 180) seg++;
+      prev = g.lonDeg;
+      out.push({ node: n.id, kind: n.kind, segment: `${n.id}#${seg}`, lon: g.lonDeg, lat: g.latDeg, k });
+    }
+  }
+  return out;
+}
 
 /**
  * A map of the nodes' ground tracks over the run and the availability of each
@@ -24,14 +49,7 @@ function networkCharts(sweepDir: string, points: readonly SweepPoint[]): { name:
   if (!net || !last) return [];
   const nodes = validateNodes(net.nodes as never, 'network.nodes');
   const end = Math.max(60, last.endS);
-  const track: object[] = [];
-  for (let k = 0; k <= 60; k++) {
-    const t = (end * k) / 60;
-    for (const n of nodes) {
-      const g = positionAt(n, t, net.epoch).geodetic;
-      track.push({ node: n.id, kind: n.kind, lon: g.lonDeg, lat: g.latDeg, k });
-    }
-  }
+  const track = groundTracks(nodes, end, net.epoch);
   const params = { params: (net.links ?? {}) as LinkParamOverrides };
   const server = nodes.find((n) => n.id === net.server)!;
   const satellites = nodes.filter((n) => n.kind === 'satellite');
@@ -56,7 +74,7 @@ function networkCharts(sweepDir: string, points: readonly SweepPoint[]): { name:
         encoding: {
           x: { field: 'lon', type: 'quantitative', title: 'longitude (deg)', scale: { domain: [-180, 180] } },
           y: { field: 'lat', type: 'quantitative', title: 'latitude (deg)', scale: { domain: [-90, 90] } },
-          detail: { field: 'node', type: 'nominal' },
+          detail: { field: 'segment', type: 'nominal' },
           order: { field: 'k', type: 'quantitative' },
           color: { field: 'kind', type: 'nominal', title: null },
         },
@@ -80,65 +98,142 @@ function networkCharts(sweepDir: string, points: readonly SweepPoint[]): { name:
   ];
 }
 
-/**
- * The space-air-ground report (paper 003): accuracy and loss per round and
- * per simulated hour for each model on the same network, the round-time
- * breakdown (transfer, compute, waiting for links), link availability over
- * time, and the paper's result (QFL 0.85 vs classical FL 0.70) beside ours.
- */
-export async function writeSaginReport(sweepDir: string, points: readonly SweepPoint[]): Promise<string> {
-  const curve: object[] = [];
-  const breakdown: object[] = [];
-  const links: object[] = [];
-  const finals: { label: string; accuracy: number | undefined; loss: number | undefined; hours: number }[] = [];
+
+/** One finished run of the space-air-ground sweep. */
+interface SaginRun {
+  readonly overrides: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  readonly classical: boolean;
+  readonly model: string;
+  readonly accuracy: number | undefined;
+  readonly curve: readonly { round: number; hours: number; accuracy: number }[];
+  readonly rounds: NonNullable<ReturnType<typeof readRunEvents>['rounds']>;
+}
+
+const CLASSICAL = new Set(['mlp', 'lenet5']);
+
+function readRuns(sweepDir: string, points: readonly SweepPoint[], baseSeed: number): SaginRun[] {
+  const runs: SaginRun[] = [];
   for (const p of points) {
     const dir = join(sweepDir, p.dir);
     if (!existsSync(join(dir, 'events.jsonl'))) continue;
     const log = readRunEvents(dir);
-    const model = (p.overrides as Record<string, unknown>)['model'] as { kind?: string } | undefined;
-    const label = model?.kind === 'mlp' ? 'classical FL (MLP)' : 'QFL (4-qubit circuit)';
-    for (const r of log.rounds) {
-      const net = r.network;
-      const hours = net ? net.endS / 3600 : NaN;
-      if (r.central) curve.push({ model: label, round: r.round, hours, accuracy: r.central.accuracy, loss: r.central.loss });
-      if (net) {
-        const clients = net.clients;
-        const max = (f: (c: (typeof clients)[number]) => number) => Math.max(0, ...clients.map(f).filter(Number.isFinite));
-        breakdown.push({ model: label, round: r.round, part: 'model down', seconds: max((c) => c.downS) });
-        breakdown.push({ model: label, round: r.round, part: 'local training', seconds: max((c) => c.computeS) });
-        breakdown.push({ model: label, round: r.round, part: 'update up', seconds: max((c) => c.upS) });
-        breakdown.push({ model: label, round: r.round, part: 'waiting for links', seconds: net.waitS });
-        breakdown.push({ model: label, round: r.round, part: 'waiting for QKD key', seconds: net.keyWaitS ?? 0 });
-        links.push({ model: label, hours, up: net.linksUp, missed: net.missed.length });
-      }
-    }
-    const last = log.rounds[log.rounds.length - 1];
-    finals.push({ label, accuracy: last?.central?.accuracy, loss: last?.central?.loss, hours: last?.network ? last.network.endS / 3600 : NaN });
+    const cfg = readRunConfig(dir)?.value as { model?: { kind?: string } } | undefined;
+    const model = (p.overrides['model'] as { kind?: string } | undefined) ?? cfg?.model ?? {};
+    const last = log.rounds.at(-1);
+    runs.push({
+      overrides: p.overrides,
+      seed: pointSeed(p, baseSeed),
+      classical: CLASSICAL.has(String(model.kind)),
+      model: describeValue(model),
+      accuracy: log.end?.final?.accuracy ?? last?.central?.accuracy,
+      curve: log.rounds.filter((r) => r.central).map((r) => ({ round: r.round, hours: r.network ? r.network.endS / 3600 : NaN, accuracy: r.central!.accuracy })),
+      rounds: log.rounds,
+    });
   }
-  const line = (x: string, xTitle: string, y: string, yTitle: string, title: string, data: object[], fmt?: string): ChartSpec => ({
-    title: { text: title },
-    width: 420,
-    height: 220,
-    data: { values: data },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: x, type: 'quantitative', title: xTitle },
-      y: { field: y, type: 'quantitative', title: yTitle, ...(fmt ? { axis: { format: fmt } } : {}) },
-      color: { field: 'model', type: 'nominal', title: null },
-    },
-  });
+  return runs;
+}
+
+/** A setting's name: quantum or classical, its model, and whatever else it varies. */
+function settingName(r: Pick<SaginRun, 'classical' | 'model' | 'overrides'>): string {
+  const rest = Object.entries(withoutSeed(r.overrides)).filter(([k]) => k !== 'model' && k !== 'local.lr');
+  const extra = rest.map(([k, v]) => `${k.split('.').pop()}=${describeValue(v)}`).join(', ');
+  return `${r.classical ? 'classical FL' : 'QFL'}: ${r.model}${extra ? `; ${extra}` : ''}`;
+}
+
+/** What a setting shares with its comparison partner: everything but the model (and its learning rate). */
+const contextKey = (o: Readonly<Record<string, unknown>>): string =>
+  JSON.stringify(Object.entries(withoutSeed(o)).filter(([k]) => k !== 'model' && k !== 'local.lr'));
+
+const PAPER_QFL = 0.85;
+const PAPER_CLASSICAL = 0.7;
+const TOLERANCE = 0.05;
+
+/** Paper 003's claims: QFL near 0.85, classical FL near 0.70, and QFL ahead of classical FL (paired by seed). */
+export function saginClaims(runs: readonly SaginRun[]): Claim[] {
+  const groups = groupBySeed(runs, (r) => r.overrides, (r) => r, (r) => r.seed);
+  const claims: Claim[] = [];
+  for (const g of groups) {
+    const first = [...g.bySeed.values()][0]!;
+    const values = [...g.bySeed.values()].map((r) => r.accuracy ?? NaN);
+    claims.push({
+      claim: first.classical ? 'Classical FL on the same network reaches about 0.70 test accuracy.' : 'QFL over the space-air-ground network reaches about 0.85 test accuracy.',
+      paper: first.classical ? '0.70' : '0.85',
+      measure: `final test accuracy, ${settingName(first)}`,
+      values,
+      test: { kind: 'near', value: first.classical ? PAPER_CLASSICAL : PAPER_QFL, tolerance: TOLERANCE },
+      unit: 'pct',
+    });
+  }
+  for (const q of groups) {
+    const qr = [...q.bySeed.values()][0]!;
+    if (qr.classical) continue;
+    for (const c of groups) {
+      const cr = [...c.bySeed.values()][0]!;
+      if (!cr.classical || contextKey(q.overrides) !== contextKey(c.overrides)) continue;
+      const acc = (m: ReadonlyMap<number, SaginRun>) => new Map([...m].map(([s, r]) => [s, r.accuracy ?? NaN]));
+      claims.push({
+        claim: 'QFL outperforms classical FL (paper: 0.85 vs 0.70, +15 points).',
+        paper: '+15 pp',
+        measure: `QFL minus classical, paired by seed: ${qr.model} vs ${cr.model}`,
+        values: pairedDifferences(acc(q.bySeed), acc(c.bySeed)),
+        test: { kind: 'above', threshold: 0 },
+        unit: 'pp',
+      });
+    }
+  }
+  return claims;
+}
+
+/**
+ * The space-air-ground report (paper 003): the paper's claims checked on
+ * 95 % t-intervals over seeds, accuracy per round and per simulated hour
+ * (mean and band per model), final accuracy bars with the paper's numbers,
+ * the round-time breakdown (transfer, compute, waiting for links and key) of
+ * the first seed, the ground tracks and link availability.
+ */
+export async function writeSaginReport(sweepDir: string, points: readonly SweepPoint[], baseSeed = 0): Promise<string> {
+  const runs = readRuns(sweepDir, points, baseSeed);
+  const results = saginClaims(runs).map(judge);
+  const curve = runs.flatMap((r) => r.curve.map((c) => ({ setting: settingName(r), seed: r.seed, ...c })));
+  const finals = ciRows(groupBySeed(runs, (r) => r.overrides, (r) => r, (r) => r.seed).map((g) => ({ setting: settingName([...g.bySeed.values()][0]!), values: [...g.bySeed.values()].map((r) => r.accuracy ?? NaN) })));
+  const paper = [
+    { value: PAPER_QFL, label: 'paper: QFL 0.85' },
+    { value: PAPER_CLASSICAL, label: 'paper: classical 0.70' },
+  ];
+  const firstSeed = Math.min(...runs.map((r) => r.seed));
+  const breakdown: object[] = [];
+  for (const r of runs.filter((x) => x.seed === firstSeed)) {
+    for (const e of r.rounds) {
+      const net = e.network;
+      if (!net) continue;
+      const clients = net.clients;
+      const max = (f: (c: (typeof clients)[number]) => number) => Math.max(0, ...clients.map(f).filter(Number.isFinite));
+      const model = settingName(r);
+      breakdown.push({ model, round: e.round, part: 'model down', seconds: max((c) => c.downS) });
+      breakdown.push({ model, round: e.round, part: 'local training', seconds: max((c) => c.computeS) });
+      breakdown.push({ model, round: e.round, part: 'update up', seconds: max((c) => c.upS) });
+      breakdown.push({ model, round: e.round, part: 'waiting for links', seconds: net.waitS });
+      breakdown.push({ model, round: e.round, part: 'waiting for QKD key', seconds: net.keyWaitS ?? 0 });
+    }
+  }
   const geo = networkCharts(sweepDir, points);
   const plots = await renderPlots(sweepDir, [
+    { name: 'sagin-final-accuracy', spec: ciBarChart({ title: 'Final test accuracy per model', rows: finals, xTitle: 'test accuracy', percent: true, paper }) },
+    { name: 'sagin-accuracy-round', spec: ciCurveChart({ title: 'Test accuracy per round', points: curve.map((c) => ({ setting: c.setting, x: c.round, y: c.accuracy })), xTitle: 'round', yTitle: 'test accuracy', percent: true, paper }) },
+    {
+      name: 'sagin-accuracy-hours',
+      spec: ciCurveChart({ title: 'Test accuracy per simulated hour', subtitle: 'first seed only (simulated time differs per seed); dashed: the paper', points: curve.filter((c) => Number.isFinite(c.hours) && c.seed === firstSeed).map((c) => ({ setting: c.setting, x: c.hours, y: c.accuracy })), xTitle: 'simulated hours', yTitle: 'test accuracy', percent: true, paper }),
+      hasData: curve.some((c) => Number.isFinite(c.hours)),
+    },
     ...geo,
-    { name: 'sagin-accuracy-round', spec: line('round', 'round', 'accuracy', 'test accuracy', 'Accuracy per round', curve, '%') },
-    { name: 'sagin-accuracy-hours', spec: line('hours', 'simulated hours', 'accuracy', 'test accuracy', 'Accuracy per simulated hour', curve, '%') },
-    { name: 'sagin-loss-round', spec: line('round', 'round', 'loss', 'test loss', 'Loss per round', curve) },
     {
       name: 'sagin-round-time',
+      hasData: breakdown.length > 0,
       spec: {
-        title: { text: 'Round time in simulated seconds', subtitle: 'slowest client per part' },
+        title: { text: 'Round time in simulated seconds', subtitle: `slowest client per part, seed ${firstSeed}` },
         data: { values: breakdown },
-        facet: { row: { field: 'model', type: 'nominal', title: null } },
+        facet: { row: { field: 'model', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelLimit: 400 } } },
         spec: {
           width: 420,
           height: 120,
@@ -149,18 +244,21 @@ export async function writeSaginReport(sweepDir: string, points: readonly SweepP
             color: { field: 'part', type: 'nominal', title: null },
           },
         },
-      },
+      } as ChartSpec,
     },
-    { name: 'sagin-links', spec: line('hours', 'simulated hours', 'up', 'links up', 'Links up at each round start', links) },
   ]);
-  const rows = finals.map((f) => `<tr><td>${escapeHtml(f.label)}</td><td>${pct(f.accuracy)}</td><td>${f.loss?.toFixed(3) ?? '–'}</td><td>${f.hours.toFixed(2)} h</td></tr>`).join('\n');
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
+  const table = finals.map((f) => `<tr><td>${escapeHtml(f.setting)}</td><td>${pct(f.mean)}</td><td>[${pct(f.lo)}, ${pct(f.hi)}]</td><td>${f.n}</td></tr>`).join('\n');
   const body = `<header><h1>Federated learning over a space-air-ground network</h1>
-<p class="meta">Sweep <code>${escapeHtml(sweepDir)}</code>. Paper: arXiv 2411.01312 (paper 003). Model parameters travel over classical links; quantum links carry keys and quantum states, never the model.</p></header>
-<table><tr><th>run</th><th>final accuracy</th><th>final loss</th><th>simulated time</th></tr>
-${rows}
-<tr><td>paper 003 (50 epochs)</td><td>QFL 0.85, classical FL 0.70</td><td>QFL 0.6, classical 0.7</td><td>–</td></tr></table>
+<p class="meta">Sweep <code>${escapeHtml(sweepDir)}</code>; ${runs.length} runs, seeds ${seeds.join(', ')}. Paper: arXiv 2411.01312 (paper 003): 4-qubit RX/RY/RZ/CRX circuit, Adam lr 0.001, MNIST, 50 epochs; QFL 0.85 vs classical FL 0.70. Model parameters travel over classical links; quantum links carry keys, never the model.</p></header>
+<h2>The paper's claims against ours</h2>
+${claimsTableHtml(results)}
+<h2>Final accuracy per model</h2>
+<table><tr><th>model</th><th>mean</th><th>95 % t-interval</th><th>seeds</th></tr>
+${table}</table>
 ${plotsSection(plots)}`;
   const path = join(sweepDir, 'sagin.html');
   writeFileSync(path, page('Space-air-ground report', body));
+  writeClaimsFile(sweepDir, { paper: '003', title: 'Space-air-ground QFL vs classical FL', report: 'sagin.html' }, results);
   return path;
 }

@@ -107,8 +107,10 @@ function roundX(rows: readonly Row[]): object {
   return { field: 'round', type: 'quantitative', axis: roundAxis, scale };
 }
 
+/** Colour per series: tableau10, tableau20 past ten series (no colour repeats up to twenty); legends never truncate. */
 function seriesColor(series: readonly Series[]): object {
-  return { field: 'series', type: 'nominal', title: 'run', sort: series.map((s) => s.label), scale: { scheme: 'tableau10' }, legend: lineLegend };
+  const scheme = series.length > 10 ? 'tableau20' : 'tableau10';
+  return { field: 'series', type: 'nominal', title: 'run', sort: series.map((s) => s.label), scale: { scheme }, legend: { ...lineLegend, labelLimit: 0, ...(series.length > 6 && { orient: 'bottom', columns: 2 }) } };
 }
 
 export interface MetricChartOptions {

@@ -4,6 +4,7 @@ import { accuracyChart, bytesChart, clientLossChart, headlineSplit, lossChart, r
 import { runReportHtml, sweepReportHtml, type Plot } from './html.js';
 import { isRunDir, readRunConfig, readRunEvents, runName, type RunLog } from './read.js';
 import { configOverrides, summarizeRun, summaryRow, type SweepPoint } from './summary.js';
+import { settingLabel } from './seeds.js';
 
 /**
  * Reports of runs and sweeps: `writeRunReport(runDir)` writes
@@ -18,6 +19,9 @@ export * from './charts.js';
 export * from './html.js';
 export * from './read.js';
 export * from './summary.js';
+export * from './stats.js';
+export * from './claims.js';
+export * from './seeds.js';
 
 export const REPORT_FILE = 'report.html';
 export const SWEEP_REPORT_FILE = 'summary.html';
@@ -123,6 +127,12 @@ function readPoint(dir: string): RunLog | undefined {
   }
 }
 
+function legendLabel(overrides: Readonly<Record<string, unknown>>): string {
+  const seed = overrides['seed'];
+  const base = settingLabel(overrides);
+  return seed === undefined ? base : base === 'base' ? `seed=${String(seed)}` : `${base}, seed=${String(seed)}`;
+}
+
 /** Makes labels unique (a legend cannot tell two equal labels apart). */
 function uniqueLabels(labels: readonly string[]): string[] {
   const seen = new Map<string, number>();
@@ -144,12 +154,14 @@ function uniqueLabels(labels: readonly string[]): string[] {
  */
 export async function writeSweepReport(sweepDir: string, points: readonly SweepPoint[], options: ReportOptions = {}): Promise<string> {
   const dir = resolve(sweepDir);
+  // Legends name a point by what it varies, shortly (`name=fedadam, alpha=0.1, seed=2`), not by its directory.
   const labels = uniqueLabels(points.map((p) => p.label));
+  const legend = uniqueLabels(points.map((p) => (Object.keys(p.overrides).length ? legendLabel(p.overrides) : p.label)));
   const read = points.map((p, i) => {
     const pointDir = resolve(dir, p.dir);
-    return { point: { ...p, label: labels[i]! }, pointDir, log: readPoint(pointDir) };
+    return { point: { ...p, label: labels[i]! }, legend: legend[i]!, pointDir, log: readPoint(pointDir) };
   });
-  const series: Series[] = read.filter((r) => r.log !== undefined).map((r) => ({ label: r.point.label, rounds: r.log!.rounds }));
+  const series: Series[] = read.filter((r) => r.log !== undefined).map((r) => ({ label: r.legend, rounds: r.log!.rounds }));
   mkdirSync(dir, { recursive: true });
   const plots = await renderPlots(dir, chartsFor(series, false), options);
   const overrideKeys: string[] = [];
