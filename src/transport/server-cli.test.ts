@@ -49,7 +49,7 @@ test('with TLS on, the dashboard is HTTPS with the server certificate: no plain 
     assert.equal(ui.protocol, 'https:', line);
     const body = '{"name":"intruder","publicKey":""}';
     // Plain HTTP/1.1 to the same port: the TLS server never hands it to the Fleet service.
-    const plain = await fetch(`http://127.0.0.1:${ui.port}/qfl.fleet.v1.Fleet/GetChallenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+    const plain = await fetch(`http://127.0.0.1:${ui.port}/qfl.fleet.v1.FleetService/GetChallenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
       (r) => r.status,
       () => 'refused',
     );
@@ -59,7 +59,7 @@ test('with TLS on, the dashboard is HTTPS with the server certificate: no plain 
     const { readFileSync } = await import('node:fs');
     const tls = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: ui.port, path: '/qfl.fleet.v1.Fleet/GetChallenge', method: 'POST', ca: readFileSync(join(certs, 'ca.pem')), headers: { 'content-type': 'application/json' } },
+        { host: '127.0.0.1', port: ui.port, path: '/qfl.fleet.v1.FleetService/GetChallenge', method: 'POST', ca: readFileSync(join(certs, 'ca.pem')), headers: { 'content-type': 'application/json' } },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
