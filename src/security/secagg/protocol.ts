@@ -1,6 +1,6 @@
 import { hash, randomFillSync } from 'node:crypto';
 import { chacha20 } from '@noble/ciphers/chacha.js';
-import { poly1305 } from '@noble/ciphers/_poly1305.js';
+import { poly1305Tag } from './poly1305.js';
 import { QflError, fail } from '../../util/errors.js';
 import { bytesFor } from './bits.js';
 import { roundGraph } from './graph.js';
@@ -397,15 +397,20 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+/** Input of `shareCommitment`, reused: round, owner, holder as uint32, then the share. */
+const commitInput = new Uint8Array(12 + SHARE_BYTES);
+const commitHeader = new DataView(commitInput.buffer);
+
 /** The commitment to the share of `owner`'s seed that `holder` holds. */
 function shareCommitment(round: number, owner: number, holder: number, share: Uint8Array): Uint8Array {
-  const b = new Uint8Array(12 + share.length);
-  const v = new DataView(b.buffer);
+  const b = share.length === SHARE_BYTES ? commitInput : new Uint8Array(12 + share.length);
+  const v = b === commitInput ? commitHeader : new DataView(b.buffer);
   v.setUint32(0, round >>> 0, true);
   v.setUint32(4, owner, true);
   v.setUint32(8, holder, true);
   b.set(share, 12);
-  return sha(b).subarray(0, COMMIT_BYTES);
+  const d = hash('sha256', b, 'buffer');
+  return new Uint8Array(d.buffer, d.byteOffset, COMMIT_BYTES);
 }
 
 function seedCommitment(round: number, owner: number, seed: Uint8Array): Uint8Array {
@@ -417,7 +422,7 @@ function seedCommitment(round: number, owner: number, seed: Uint8Array): Uint8Ar
  * this share (round, sender, recipient), so it binds all of them.
  */
 function shareTag(ciphertext: Uint8Array, slice: Uint8Array): Uint8Array {
-  return poly1305(ciphertext, slice.subarray(0, MAC_KEY_BYTES));
+  return poly1305Tag(ciphertext, slice.subarray(0, MAC_KEY_BYTES));
 }
 
 /** What a client signs: SHA-256 of the round and the sorted survivor list. */
@@ -615,7 +620,7 @@ export class SecAggClient {
       kind: 'consistency-res',
       round: cfg.round,
       clientId: this.clientId,
-      tags: alive.map((to) => ({ from: this.clientId, to, tag: poly1305(digest, keys.consistency(this.clientId, to)) })),
+      tags: alive.map((to) => ({ from: this.clientId, to, tag: poly1305Tag(digest, keys.consistency(this.clientId, to)) })),
     };
   }
 
@@ -630,7 +635,7 @@ export class SecAggClient {
     const vouched = new Set<number>([this.clientId]);
     for (const t of ins.tags) {
       if (t.to !== this.clientId || !this.survivors.includes(t.from) || vouched.has(t.from)) continue;
-      if (t.tag.length === TAG_BYTES && equalBytes(poly1305(this.digest!, keys.consistency(t.from, this.clientId)), t.tag)) vouched.add(t.from);
+      if (t.tag.length === TAG_BYTES && equalBytes(poly1305Tag(this.digest!, keys.consistency(t.from, this.clientId)), t.tag)) vouched.add(t.from);
     }
     if (vouched.size < cfg.threshold) {
       this.phase = 'done';

@@ -84,8 +84,34 @@ export function shamirSplit(secret: Uint8Array, xs: readonly number[], threshold
     coeffs[c * threshold] = (secret[o] ?? 0) | ((secret[o + 1] ?? 0) << 8) | ((secret[o + 2] ?? 0) << 16);
     for (let d = 1; d < threshold; d++) coeffs[c * threshold + d] = random[c * threshold + d]!;
   }
+  // Evaluate through the powers of x, each cut into 13-bit halves: a term is
+  // below 2^26 * 2^13 and a sum of t < 2^14 terms stays an exact float64, so a
+  // chunk costs two multiply-adds per coefficient and three reductions, not t
+  // Barrett products (same values as Horner's rule).
+  const split = threshold < 2 ** 13;
+  const lo = new Float64Array(threshold);
+  const hi = new Float64Array(threshold);
   const out = xs.map((x) => {
     const y = new Uint32Array(m);
+    if (split) {
+      let pw = 1;
+      for (let d = 0; d < threshold; d++) {
+        lo[d] = pw % 8192;
+        hi[d] = Math.floor(pw / 8192);
+        pw = mul(pw, x);
+      }
+      for (let c = 0; c < m; c++) {
+        let sLo = 0;
+        let sHi = 0;
+        for (let d = 0, o = c * threshold; d < threshold; d++, o++) {
+          const a = coeffs[o]!;
+          sLo += a * lo[d]!;
+          sHi += a * hi[d]!;
+        }
+        y[c] = ((sHi % P) * 8192 + sLo) % P;
+      }
+      return { x, y };
+    }
     for (let c = 0; c < m; c++) {
       // Horner: f(x) = c_0 + x (c_1 + x (c_2 + ...)).
       let acc = 0;
@@ -97,6 +123,8 @@ export function shamirSplit(secret: Uint8Array, xs: readonly number[], threshold
     }
     return { x, y };
   });
+  lo.fill(0);
+  hi.fill(0);
   coeffs.fill(0);
   random.fill(0);
   return out;
