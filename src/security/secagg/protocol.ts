@@ -1,6 +1,6 @@
 import { hash, randomFillSync } from 'node:crypto';
 import { chacha20 } from '@noble/ciphers/chacha.js';
-import { poly1305Tag } from './poly1305.js';
+import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { QflError, fail } from '../../util/errors.js';
 import { bytesFor } from './bits.js';
 import { roundGraph } from './graph.js';
@@ -422,7 +422,7 @@ function seedCommitment(round: number, owner: number, seed: Uint8Array): Uint8Ar
  * this share (round, sender, recipient), so it binds all of them.
  */
 function shareTag(ciphertext: Uint8Array, slice: Uint8Array): Uint8Array {
-  return poly1305Tag(ciphertext, slice.subarray(0, MAC_KEY_BYTES));
+  return poly1305(ciphertext, slice.subarray(0, MAC_KEY_BYTES));
 }
 
 /** What a client signs: SHA-256 of the round and the sorted survivor list. */
@@ -620,7 +620,7 @@ export class SecAggClient {
       kind: 'consistency-res',
       round: cfg.round,
       clientId: this.clientId,
-      tags: alive.map((to) => ({ from: this.clientId, to, tag: poly1305Tag(digest, keys.consistency(this.clientId, to)) })),
+      tags: alive.map((to) => ({ from: this.clientId, to, tag: poly1305(digest, keys.consistency(this.clientId, to)) })),
     };
   }
 
@@ -635,7 +635,7 @@ export class SecAggClient {
     const vouched = new Set<number>([this.clientId]);
     for (const t of ins.tags) {
       if (t.to !== this.clientId || !this.survivors.includes(t.from) || vouched.has(t.from)) continue;
-      if (t.tag.length === TAG_BYTES && equalBytes(poly1305Tag(this.digest!, keys.consistency(t.from, this.clientId)), t.tag)) vouched.add(t.from);
+      if (t.tag.length === TAG_BYTES && equalBytes(poly1305(this.digest!, keys.consistency(t.from, this.clientId)), t.tag)) vouched.add(t.from);
     }
     if (vouched.size < cfg.threshold) {
       this.phase = 'done';
